@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+import _CryptoExtras
+
+/// One JSON Web Key as published in a JWKS document.
+public struct JWK: Codable, Sendable, Equatable {
+    public var kty: String
+    public var kid: String?
+    public var alg: String?
+    public var use: String?
+    public var key_ops: [String]?
+    public var crv: String?
+    public var x: String?
+    public var y: String?
+    public var n: String?
+    public var e: String?
+
+    public init(
+        kty: String, kid: String?, alg: String?, use: String? = "sig", key_ops: [String]? = ["verify"],
+        crv: String? = nil, x: String? = nil, y: String? = nil, n: String? = nil, e: String? = nil
+    ) {
+        self.kty = kty
+        self.kid = kid
+        self.alg = alg
+        self.use = use
+        self.key_ops = key_ops
+        self.crv = crv
+        self.x = x
+        self.y = y
+        self.n = n
+        self.e = e
+    }
+
+    /// The public JWK of a P-256 key.
+    public init(p256 key: P256.Signing.PublicKey, kid: String) {
+        let point = key.x963Representation.dropFirst()
+        self.init(
+            kty: "EC", kid: kid, alg: "ES256", crv: "P-256",
+            x: Base64URL.encode(point.prefix(32)), y: Base64URL.encode(point.suffix(32)))
+    }
+
+    /// The public JWK of an RSA key.
+    public init(rsa key: _RSA.Signing.PublicKey, kid: String) throws {
+        let primitives = try key.getKeyPrimitives()
+        self.init(
+            kty: "RSA", kid: kid, alg: "RS256",
+            n: Base64URL.encode(primitives.modulus), e: Base64URL.encode(primitives.publicExponent))
+    }
+
+    /// The RFC 7638 thumbprint of a P-256 key, used as its `kid` so a key always has the same id.
+    public static func thumbprint(p256 key: P256.Signing.PublicKey) -> String {
+        let jwk = JWK(p256: key, kid: "")
+        let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(jwk.x ?? "")","y":"\#(jwk.y ?? "")"}"#
+        return Base64URL.encode(SHA256.hash(data: Data(canonical.utf8)))
+    }
+
+    /// The verification key this JWK describes; `nil` for key types Scritorio does not verify.
+    public func verificationKey() -> JWTVerificationKey? {
+        switch kty {
+        case "EC":
+            guard crv == "P-256", alg == nil || alg == "ES256", let x = x.flatMap(Base64URL.decode),
+                let y = y.flatMap(Base64URL.decode), x.count == 32, y.count == 32,
+                let key = try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y)
+            else { return nil }
+            return JWTVerificationKey(kid: kid, material: .es256(key))
+        case "RSA":
+            guard alg == nil || alg == "RS256", let n = n.flatMap(Base64URL.decode),
+                let e = e.flatMap(Base64URL.decode), let key = try? _RSA.Signing.PublicKey(n: n, e: e)
+            else { return nil }
+            return JWTVerificationKey(kid: kid, material: .rs256(key))
+        default:
+            return nil
+        }
+    }
+}
+
+/// A JWKS document: `{"keys": [...]}`.
+public struct JWKS: Codable, Sendable, Equatable {
+    public var keys: [JWK]
+
+    public init(keys: [JWK]) { self.keys = keys }
+
+    /// The keys Scritorio can verify with; unknown key types are skipped, not fatal.
+    public var keySet: JWTKeySet { JWTKeySet(keys.compactMap { $0.verificationKey() }) }
+}

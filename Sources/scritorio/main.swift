@@ -1,0 +1,3 @@
+import ScritorioServer
+import ScritorioStore
+print("hi")
