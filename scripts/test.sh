@@ -23,6 +23,7 @@ cd "$ROOT"
 section() { printf '\n==> [%s] %s\n' "$(date '+%H:%M:%S')" "$*"; }
 
 PG_DIR=""
+# shellcheck disable=SC2317  # invoked via trap
 cleanup() {
     if [[ -n "$PG_DIR" ]]; then
         bash "$ROOT/scripts/postgres.sh" stop "$PG_DIR" >/dev/null 2>&1 || true

@@ -51,7 +51,7 @@ public struct JWK: Codable, Sendable, Equatable {
     public static func thumbprint(p256 key: P256.Signing.PublicKey) -> String {
         let jwk = JWK(p256: key, kid: "")
         let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(jwk.x ?? "")","y":"\#(jwk.y ?? "")"}"#
-        return Base64URL.encode(SHA256.hash(data: Data(canonical.utf8)))
+        return Base64URL.encode(Data(SHA256.hash(data: Data(canonical.utf8))))
     }
 
     /// The verification key this JWK describes; `nil` for key types Scritorio does not verify.

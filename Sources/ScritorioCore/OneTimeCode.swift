@@ -16,7 +16,7 @@ public enum OneTimeCode {
 
     /// Supabase's `token_hash`: `hex(sha224(email + otp))`. Only this hash is stored, never the code.
     public static func tokenHash(email: String, code: String) -> String {
-        SHA224.hash(data: Data((email + code).utf8)).hexString
+        SHA224Hash.hash(Data((email + code).utf8)).hexString
     }
 }
 
@@ -39,7 +39,7 @@ public enum PKCE {
     /// Whether `verifier` answers the stored `challenge`.
     public static func matches(verifier: String, challenge: String, method: Method) -> Bool {
         let computed: String = switch method {
-        case .s256: Base64URL.encode(SHA256.hash(data: Data(verifier.utf8)))
+        case .s256: Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
         case .plain: verifier
         }
         return constantTimeEquals(computed, challenge)

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Which SQL engine backs a store.
+public enum StoreKind: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A connection handed to repositories: the SQLKit database plus the dialect, for the few statements that
+/// differ (row locks exist only in PostgreSQL; SQLite already serialises writers).
+public struct SQLConnection: Sendable {
+    public let sql: any SQLDatabase
+    public let kind: StoreKind
+
+    /// ` FOR UPDATE` on PostgreSQL, nothing on SQLite (where the transaction already holds the write lock).
+    public var forUpdate: String { kind == .postgres ? " FOR UPDATE" : "" }
+}
+
+/// The store: SQLite (one file in the data directory, WAL) or PostgreSQL (a pool). Every query goes through
+/// `read` or `transaction`, which also translate driver errors into `StoreError`.
+public final class Database: Sendable {
+    public let kind: StoreKind
+    /// Where the data lives, with any password removed: safe to print.
+    public let location: String
+    private let backend: Backend
+
+    private enum Backend: Sendable {
+        case sqlite(writer: SQLiteConnection, readers: [SQLiteConnection], mutex: AsyncMutex, counter: Counter)
+        case postgres(PostgresClient)
+    }
+
+    private init(kind: StoreKind, location: String, backend: Backend) {
+        self.kind = kind
+        self.location = location
+        self.backend = backend
+    }
+
+    /// Opens SQLite at `path` with one writer and `readers` reader connections.
+    public static func sqlite(path: String, readers: Int = 2, logger: Logger) async throws -> Database {
+        func open() async throws -> SQLiteConnection {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            // WAL lets readers run beside the writer; busy_timeout covers a second process (`scritorio migrate`).
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
+                           "PRAGMA synchronous=NORMAL"] {
+                _ = try await connection.query(pragma)
+            }
+            return connection
+        }
+        let writer = try await open()
+        var readerConnections: [SQLiteConnection] = []
+        for _ in 0..<max(1, readers) { readerConnections.append(try await open()) }
+        return Database(
+            kind: .sqlite, location: path,
+            backend: .sqlite(writer: writer, readers: readerConnections, mutex: AsyncMutex(), counter: Counter()))
+    }
+
+    /// Creates a PostgreSQL pool from a `postgres://` URL. The pool only connects once `run()` is running.
+    public static func postgres(url: String, logger: Logger) throws -> Database {
+        let configuration = try PostgresURL.configuration(url)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return Database(kind: .postgres, location: PostgresURL.redacted(url), backend: .postgres(client))
+    }
+
+    /// Runs statements outside an explicit transaction (each is atomic on its own).
+    public func read<T: Sendable>(_ body: @Sendable (SQLConnection) async throws -> T) async throws -> T {
+        do {
+            switch backend {
+            case .sqlite(_, let readers, _, let counter):
+                let reader = readers[counter.next() % readers.count]
+                return try await body(SQLConnection(sql: reader.sql(), kind: .sqlite))
+            case .postgres(let client):
+                return try await client.withConnection { connection in
+                    try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
+                }
+            }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T: Sendable>(
+        _ body: @Sendable (SQLConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            switch backend {
+            case .sqlite(let writer, _, let mutex, _):
+                await mutex.lock()
+                do {
+                    _ = try await writer.query("BEGIN IMMEDIATE")
+                    do {
+                        let result = try await body(SQLConnection(sql: writer.sql(), kind: .sqlite))
+                        _ = try await writer.query("COMMIT")
+                        await mutex.unlock()
+                        return result
+                    } catch {
+                        _ = try? await writer.query("ROLLBACK")
+                        throw error
+                    }
+                } catch {
+                    await mutex.unlock()
+                    throw error
+                }
+            case .postgres(let client):
+                return try await client.withTransaction(logger: Logger(label: "scritorio.store")) { connection in
+                    // A refresh waits at most 5 s for a row lock, as GoTrue does, then fails with a conflict.
+                    try await connection.query("SET LOCAL lock_timeout = '5s'", logger: Logger(label: "scritorio.store"))
+                    return try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
+                }
+            }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// Keeps the PostgreSQL pool alive; returns at once for SQLite. Run it as a service (or a task in tests).
+    public func run() async {
+        if case .postgres(let client) = backend { await client.run() }
+    }
+
+    /// Closes SQLite connections (PostgreSQL closes when `run()` is cancelled).
+    public func close() async {
+        if case .sqlite(let writer, let readers, _, _) = backend {
+            for connection in [writer] + readers { try? await connection.close() }
+        }
+    }
+
+    static func translate(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            switch state {
+            case "23505": return StoreError.uniqueViolation
+            case "55P03": return StoreError.lockTimeout
+            default: return error
+            }
+        }
+        if let error = error as? SQLiteError,
+            error.reason == .constraintUniqueFailed || error.reason == .constraintPrimaryKeyFailed
+        {
+            return StoreError.uniqueViolation
+        }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError { return translate(inner) }
+        return error
+    }
+}
+
+/// A round-robin counter shared across tasks.
+final class Counter: Sendable {
+    private let value = Mutex<Int>(0)
+
+    func next() -> Int {
+        value.withLock { value in
+            value &+= 1
+            return value & Int.max
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// One versioned schema change. Migrations are append-only: a released migration's statements never change;
+/// a later version alters what an earlier one made.
+///
+/// Statements are written once with type placeholders that each dialect fills in:
+/// `{uuid}`, `{ts}`, `{bool}`, `{false}`, `{true}`, `{bigint}`, `{pk}` (an auto-increment primary key).
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: [String]
+
+    public init(version: Int, name: String, statements: [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+
+    /// The statements in `kind`'s dialect.
+    public func sql(for kind: StoreKind) -> [String] {
+        let types: [(String, String)] = switch kind {
+        case .postgres: [
+            ("{uuid}", "UUID"), ("{ts}", "TIMESTAMPTZ"), ("{bool}", "BOOLEAN"), ("{false}", "FALSE"),
+            ("{true}", "TRUE"), ("{bigint}", "BIGINT"), ("{pk}", "BIGSERIAL PRIMARY KEY"),
+        ]
+        case .sqlite: [
+            ("{uuid}", "TEXT"), ("{ts}", "REAL"), ("{bool}", "INTEGER"), ("{false}", "0"), ("{true}", "1"),
+            ("{bigint}", "INTEGER"), ("{pk}", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        ]
+        }
+        return statements.map { statement in
+            types.reduce(statement) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+        }
+    }
+}
+
+/// Every migration this binary knows, in order.
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration001Accounts.migration,
+        Migration002Billing.migration,
+    ]
+
+    /// The newest schema version this binary knows.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+}

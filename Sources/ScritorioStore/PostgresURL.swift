@@ -1,0 +1,46 @@
+import Foundation
+import PostgresNIO
+
+/// Parses `postgres://user:password@host:port/db?sslmode=...` into a client configuration. Supabase's
+/// database works as plain PostgreSQL: TLS is used when offered (`prefer`) unless `sslmode` says otherwise.
+enum PostgresURL {
+    static func configuration(_ text: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: text),
+            ["postgres", "postgresql"].contains(components.scheme ?? "")
+        else { throw StoreError.invalidConfiguration("DATABASE_URL must be a postgres:// URL") }
+        guard let host = components.host, !host.isEmpty else {
+            throw StoreError.invalidConfiguration("DATABASE_URL has no host")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw StoreError.invalidConfiguration("DATABASE_URL has no user name")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "allow", "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require":
+            // libpq's `require` encrypts without verifying the certificate.
+            var config = TLSConfiguration.makeClientConfiguration()
+            config.certificateVerification = .none
+            tls = .require(config)
+        case "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw StoreError.invalidConfiguration("unknown sslmode in DATABASE_URL")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+            tls: tls)
+        configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? 20
+        return configuration
+    }
+
+    /// The URL with its password replaced, for logs and start-up output.
+    static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text) else { return "postgres://(unparseable)" }
+        if components.password != nil { components.password = "****" }
+        return components.string ?? "postgres://(redacted)"
+    }
+}
