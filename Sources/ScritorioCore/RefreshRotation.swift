@@ -7,7 +7,7 @@ public enum RefreshDecision: Equatable, Sendable {
     /// The token is live: revoke it and issue a child.
     case rotate
     /// A revoked token within the reuse interval whose child is still active: hand that child out again.
-    case returnActiveChild(childTokenHash: String)
+    case returnActiveChild(childToken: String)
     /// A revoked token within the reuse interval whose child is gone: issue a new child.
     case issueNewChild
     /// Reuse outside the interval: revoke the family and answer `refresh_token_already_used`.
@@ -19,13 +19,13 @@ public struct PresentedRefreshToken: Sendable, Equatable {
     public var revoked: Bool
     /// When it was last changed (revoked), which starts the reuse interval.
     public var updatedAt: Date
-    /// The hash of its child that is still active, if any.
-    public var activeChildHash: String?
+    /// Its child that is still active, if any.
+    public var activeChild: String?
 
-    public init(revoked: Bool, updatedAt: Date, activeChildHash: String?) {
+    public init(revoked: Bool, updatedAt: Date, activeChild: String?) {
         self.revoked = revoked
         self.updatedAt = updatedAt
-        self.activeChildHash = activeChildHash
+        self.activeChild = activeChild
     }
 }
 
@@ -34,7 +34,7 @@ extension RefreshDecision {
     public static func decide(for token: PresentedRefreshToken, now: Date, reuseInterval: TimeInterval) -> Self {
         guard token.revoked else { return .rotate }
         guard now <= token.updatedAt.addingTimeInterval(reuseInterval) else { return .revokeFamily }
-        if let child = token.activeChildHash { return .returnActiveChild(childTokenHash: child) }
+        if let child = token.activeChild { return .returnActiveChild(childToken: child) }
         return .issueNewChild
     }
 }

@@ -34,6 +34,10 @@ enum PostgresURL {
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
             tls: tls)
         configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? 20
+        if let schema = query["search_path"], !schema.isEmpty {
+            // Lets tests (and shared databases) keep Scritorio's tables in their own schema.
+            configuration.options.additionalStartupParameters = [("search_path", schema)]
+        }
         return configuration
     }
 

@@ -178,6 +178,10 @@ class Account:
 class Kit:
     """Per-test toolbox bound to one server: clients, users, mail, JWTs."""
 
+    KEY = KEY
+    API_VERSION = API_VERSION
+    remember = staticmethod(remember)
+
     def __init__(self, server: Server):
         self.server = server
         self.url = server.url

@@ -129,7 +129,7 @@ def test_functions_reject_anonymous_callers(kit):
         assert info.value.status == 401
         assert isinstance(info.value.message, str) and info.value.message  # body["error"]
     for auth in (None, "Bearer not-a-jwt", "Bearer a.b.c"):
-        headers = {"apikey": "sb_publishable_e2e_test_key", "Content-Type": "application/json"}
+        headers = {"apikey": kit.KEY, "Content-Type": "application/json"}
         if auth:
             headers["Authorization"] = auth
         r = kit.http.post("/functions/v1/member-get", headers=headers, json={})
@@ -175,9 +175,10 @@ def test_me_and_init_match_openapi(kit, openapi):
     assert via_fn["createdAt"] == member["createdAt"] and via_fn["plan"] == member["plan"]
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer garbage", "Bearer a.b.c",
-                                           "Bearer sb_publishable_e2e_test_key"])
+@pytest.mark.parametrize("authorization", [None, "Bearer garbage", "Bearer a.b.c", "publishable key"])
 def test_me_unauthorized_matches_error_schema(kit, openapi, authorization):
+    if authorization == "publishable key":
+        authorization = f"Bearer {kit.KEY}"
     headers = {"Authorization": authorization} if authorization else {}
     for method, path in (("get", "/v1/me"), ("post", "/v1/me/init")):
         r = kit.http.request(method.upper(), path, headers=headers)

@@ -48,8 +48,8 @@ enum Migration001Accounts {
         """
         CREATE TABLE auth_refresh_tokens (
             id {pk},
-            token_hash TEXT NOT NULL UNIQUE,
-            parent_hash TEXT,
+            token TEXT NOT NULL UNIQUE,
+            parent TEXT,
             user_id {uuid} NOT NULL,
             session_id {uuid} NOT NULL REFERENCES auth_sessions(id) ON DELETE CASCADE,
             revoked {bool} NOT NULL DEFAULT {false},
@@ -58,7 +58,7 @@ enum Migration001Accounts {
         )
         """,
         "CREATE INDEX auth_refresh_tokens_session_idx ON auth_refresh_tokens (session_id)",
-        "CREATE INDEX auth_refresh_tokens_parent_idx ON auth_refresh_tokens (parent_hash)",
+        "CREATE INDEX auth_refresh_tokens_parent_idx ON auth_refresh_tokens (parent)",
         """
         CREATE TABLE auth_flow_states (
             id {uuid} PRIMARY KEY,

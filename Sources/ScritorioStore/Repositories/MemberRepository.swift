@@ -1,0 +1,71 @@
+import Foundation
+import SQLKit
+import ScritorioCore
+
+/// `members` and `profiles`.
+public enum MemberRepository {
+    /// Creates the free member unless one exists; never resets an existing member. Safe under concurrency:
+    /// the primary key decides, so two simultaneous calls create exactly one row.
+    /// - Returns: whether this call created the member.
+    @discardableResult
+    public static func initFree(userID: UserID, now: Date, on db: SQLConnection) async throws -> Bool {
+        let member = Member.newFree(id: userID, now: now)
+        let rows = try await db.sql.raw("""
+            INSERT INTO members (id, type, plan, is_on_trial, words_today, words_this_month, words_total, tokens_today,
+            tokens_this_month, tokens_total, today_reset_at, this_month_reset_at, created_at, updated_at)
+            VALUES (\(bind: userID.rawValue), 'user', 'free', \(bind: false), 0, 0, 0, 0, 0, 0,
+            \(bind: member.todayResetAt), \(bind: member.thisMonthResetAt), \(bind: now), \(bind: now))
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """).all()
+        return !rows.isEmpty
+    }
+
+    public static func find(userID: UserID, on db: SQLConnection) async throws -> Member? {
+        guard let row = try await db.sql.raw("""
+            SELECT id, type, plan, is_on_trial, trial_ends_at, words_today, words_this_month, words_total, tokens_today,
+            tokens_this_month, tokens_total, today_reset_at, this_month_reset_at, created_at, updated_at
+            FROM members WHERE id = \(bind: userID.rawValue)
+            """).first() else { return nil }
+        var counters = UsageCounters()
+        counters.wordsToday = try row.decode(column: "words_today", as: Int64.self)
+        counters.wordsThisMonth = try row.decode(column: "words_this_month", as: Int64.self)
+        counters.wordsTotal = try row.decode(column: "words_total", as: Int64.self)
+        counters.tokensToday = try row.decode(column: "tokens_today", as: Int64.self)
+        counters.tokensThisMonth = try row.decode(column: "tokens_this_month", as: Int64.self)
+        counters.tokensTotal = try row.decode(column: "tokens_total", as: Int64.self)
+        return Member(
+            id: UserID(try row.decode(column: "id", as: UUID.self)),
+            type: try row.decode(column: "type", as: String.self),
+            plan: MemberPlan(rawValue: try row.decode(column: "plan", as: String.self)),
+            isOnTrial: try row.decode(column: "is_on_trial", as: Bool.self),
+            trialEndsAt: try row.decode(column: "trial_ends_at", as: Date?.self),
+            counters: counters,
+            todayResetAt: try row.decode(column: "today_reset_at", as: Date.self),
+            thisMonthResetAt: try row.decode(column: "this_month_reset_at", as: Date.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            updatedAt: try row.decode(column: "updated_at", as: Date.self))
+    }
+
+    // MARK: Profiles
+
+    /// Creates or updates the profile's display name.
+    public static func upsertProfile(userID: UserID, displayName: String?, now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            INSERT INTO profiles (id, display_name, created_at, updated_at)
+            VALUES (\(bind: userID.rawValue), \(bind: displayName), \(bind: now), \(bind: now))
+            ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, updated_at = excluded.updated_at
+            """).run()
+    }
+
+    public static func findProfile(userID: UserID, on db: SQLConnection) async throws -> Profile? {
+        try await db.sql.raw(
+            "SELECT id, display_name, created_at, updated_at FROM profiles WHERE id = \(bind: userID.rawValue)"
+        ).first().map { row in
+            Profile(
+                id: UserID(try row.decode(column: "id", as: UUID.self)),
+                displayName: try row.decode(column: "display_name", as: String?.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self),
+                updatedAt: try row.decode(column: "updated_at", as: Date.self))
+        }
+    }
+}
