@@ -1,14 +1,16 @@
 import Foundation
 
 /// What the server does when a refresh token is presented, following GoTrue's rotation rules
-/// (reference §4): each use revokes the token and issues a child; a revoked token is tolerated only within the
-/// reuse interval (concurrent refreshes from one app), otherwise the whole session's token family is revoked.
+/// (reference §4, tokens/service.go): each use revokes the token and issues a child. A revoked token that is the
+/// parent of the session's active token gets that active token back (the client lost the answer to its last
+/// refresh); another revoked token is tolerated only within the reuse interval (concurrent refreshes), and
+/// otherwise the whole session's token family is revoked.
 public enum RefreshDecision: Equatable, Sendable {
     /// The token is live: revoke it and issue a child.
     case rotate
-    /// A revoked token within the reuse interval whose child is still active: hand that child out again.
+    /// A revoked token whose child is the session's active token: hand that child out again.
     case returnActiveChild(childToken: String)
-    /// A revoked token within the reuse interval whose child is gone: issue a new child.
+    /// A revoked token within the reuse interval: issue a new child.
     case issueNewChild
     /// Reuse outside the interval: revoke the family and answer `refresh_token_already_used`.
     case revokeFamily
@@ -16,25 +18,31 @@ public enum RefreshDecision: Equatable, Sendable {
 
 /// The facts about a presented refresh token that decide its fate.
 public struct PresentedRefreshToken: Sendable, Equatable {
+    public var token: String
     public var revoked: Bool
     /// When it was last changed (revoked), which starts the reuse interval.
     public var updatedAt: Date
-    /// Its child that is still active, if any.
-    public var activeChild: String?
+    /// The session's currently active (newest unrevoked) token and its parent, if any.
+    public var activeToken: String?
+    public var activeTokenParent: String?
 
-    public init(revoked: Bool, updatedAt: Date, activeChild: String?) {
+    public init(token: String, revoked: Bool, updatedAt: Date, activeToken: String?, activeTokenParent: String?) {
+        self.token = token
         self.revoked = revoked
         self.updatedAt = updatedAt
-        self.activeChild = activeChild
+        self.activeToken = activeToken
+        self.activeTokenParent = activeTokenParent
     }
 }
 
 extension RefreshDecision {
-    /// Decides what to do with `token` at `now`, given the configured reuse interval.
-    public static func decide(for token: PresentedRefreshToken, now: Date, reuseInterval: TimeInterval) -> Self {
-        guard token.revoked else { return .rotate }
-        guard now <= token.updatedAt.addingTimeInterval(reuseInterval) else { return .revokeFamily }
-        if let child = token.activeChild { return .returnActiveChild(childToken: child) }
+    /// Decides what to do with `presented` at `now`, given the configured reuse interval.
+    public static func decide(for presented: PresentedRefreshToken, now: Date, reuseInterval: TimeInterval) -> Self {
+        guard presented.revoked else { return .rotate }
+        if let active = presented.activeToken, presented.activeTokenParent == presented.token {
+            return .returnActiveChild(childToken: active)
+        }
+        guard now <= presented.updatedAt.addingTimeInterval(reuseInterval) else { return .revokeFamily }
         return .issueNewChild
     }
 }

@@ -53,7 +53,7 @@ class Server:
     store: str
     proc: subprocess.Popen
     log_path: Path
-    data_dir: Path
+    root: Path  # holds data/ (the --data-dir) and server.log
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -84,7 +84,9 @@ def start_server(extra_env: dict, store: str) -> Server:
         pytest.fail(f"scritorio binary not found at {BIN} (build it or set SCRITORIO_BIN)")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    data_dir = Path(tempfile.mkdtemp(prefix=f"scritorio-e2e-{store}-"))
+    root = Path(tempfile.mkdtemp(prefix=f"scritorio-e2e-{store}-"))
+    data_dir = root / "data"
+    data_dir.mkdir()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SCRITORIO_") and k != "DATABASE_URL"}
     env.update({
@@ -101,13 +103,13 @@ def start_server(extra_env: dict, store: str) -> Server:
             env.pop(k, None)
         else:
             env[k] = str(v)
-    log_path = data_dir / "server.log"
+    log_path = root / "server.log"  # beside, not inside, the data dir
     cmd = [str(BIN), "serve", "--sandbox", "--host", "127.0.0.1", "--port", str(port),
            "--data-dir", str(data_dir)]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
-    server = Server(url=url, store=store, proc=proc, log_path=log_path, data_dir=data_dir)
+    server = Server(url=url, store=store, proc=proc, log_path=log_path, root=root)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -117,8 +119,8 @@ def start_server(extra_env: dict, store: str) -> Server:
                 return server
         time.sleep(0.2)
     server.stop()
-    print(f"--- scritorio log ({log_path}) ---\n{server.log_text()}")
-    pytest.fail(f"scritorio did not become healthy on {url} (exit code {proc.poll()})")
+    pytest.fail(f"scritorio did not become healthy on {url} within 30 s (exit code "
+                f"{proc.poll()}); log {log_path}:\n{server.log_text()[-6000:]}")
 
 
 def serve(extra_env: dict, store: str):
@@ -134,7 +136,7 @@ def serve(extra_env: dict, store: str):
         pytest.fail(f"server log {server.log_path} contains {len(leaked)} secret(s), "
                     f"starting {[s[:6] + '…' for s in leaked]}")
     if not os.environ.get("SCRITORIO_E2E_KEEP_DATA"):
-        shutil.rmtree(server.data_dir, ignore_errors=True)
+        shutil.rmtree(server.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", params=STORES)
@@ -217,14 +219,10 @@ class Kit:
         return pw
 
     def headers(self, token: str | None = None, version: bool = True, apikey: bool = True) -> dict:
-        h = {"Content-Type": "application/json"}
-        if apikey:
-            h["apikey"] = KEY
-        if version:
-            h["X-Supabase-Api-Version"] = API_VERSION
-        if token:
-            h["Authorization"] = f"Bearer {token}"
-        return h
+        h = {"Content-Type": "application/json", "apikey": KEY if apikey else None,
+             "X-Supabase-Api-Version": API_VERSION if version else None,
+             "Authorization": f"Bearer {token}" if token else None}
+        return {k: v for k, v in h.items() if v is not None}
 
     # -- sandbox mail
     def mails(self, email: str) -> list[dict]:
@@ -273,11 +271,7 @@ class Kit:
         return acc
 
     def google_token(self, email: str, sub: str | None = None, nonce: str | None = None) -> str:
-        body = {"email": email}
-        if sub is not None:
-            body["sub"] = sub
-        if nonce is not None:
-            body["nonce"] = nonce
+        body = {k: v for k, v in {"email": email, "sub": sub, "nonce": nonce}.items() if v is not None}
         r = self.http.post("/sandbox/google/id-token", json=body)
         assert r.status_code == 200, r.text
         return r.json()["id_token"]
@@ -314,11 +308,7 @@ class Kit:
 def make_kit():
     kits: list[Kit] = []
 
-    def make(server: Server) -> Kit:
-        kits.append(Kit(server))
-        return kits[-1]
-
-    yield make
+    yield lambda server: kits.append(Kit(server)) or kits[-1]
     for k in kits:
         k.close()
 

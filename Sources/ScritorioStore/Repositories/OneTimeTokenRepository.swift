@@ -38,6 +38,20 @@ public struct StoredFlowState: Sendable, Equatable {
     public var authenticationMethod: String
     public var authCodeIssuedAt: Date?
     public var createdAt: Date
+
+    public init(
+        id: FlowStateID, userID: UserID?, authCodeHash: String, codeChallenge: String, codeChallengeMethod: String,
+        authenticationMethod: String, authCodeIssuedAt: Date?, createdAt: Date
+    ) {
+        self.id = id
+        self.userID = userID
+        self.authCodeHash = authCodeHash
+        self.codeChallenge = codeChallenge
+        self.codeChallengeMethod = codeChallengeMethod
+        self.authenticationMethod = authenticationMethod
+        self.authCodeIssuedAt = authCodeIssuedAt
+        self.createdAt = createdAt
+    }
 }
 
 /// `auth_one_time_tokens` and `auth_flow_states`.
@@ -93,10 +107,13 @@ public enum OneTimeTokenRepository {
             """).run()
     }
 
-    /// Marks the auth code as handed out (after the email link was followed).
-    public static func issueCode(flowID: FlowStateID, userID: UserID, now: Date, on db: SQLConnection) async throws {
+    /// Records the auth code handed out after the email link was followed (only its hash is kept).
+    public static func issueCode(
+        flowID: FlowStateID, userID: UserID, authCodeHash: String, now: Date, on db: SQLConnection
+    ) async throws {
         try await db.sql.raw("""
-            UPDATE auth_flow_states SET user_id = \(bind: userID.rawValue), auth_code_issued_at = \(bind: now), updated_at = \(bind: now)
+            UPDATE auth_flow_states SET user_id = \(bind: userID.rawValue), auth_code_hash = \(bind: authCodeHash),
+            auth_code_issued_at = \(bind: now), updated_at = \(bind: now)
             WHERE id = \(bind: flowID.rawValue)
             """).run()
     }

@@ -94,11 +94,11 @@ public enum SessionRepository {
             """).first().map(decodeToken)
     }
 
-    /// The live (unrevoked) child of `parent`, if any.
-    public static func activeChild(of parent: String, on db: SQLConnection) async throws -> StoredRefreshToken? {
+    /// The session's currently active token: its newest unrevoked one.
+    public static func activeToken(of sessionID: SessionID, on db: SQLConnection) async throws -> StoredRefreshToken? {
         try await db.sql.raw("""
             SELECT token, parent, user_id, session_id, revoked, created_at, updated_at
-            FROM auth_refresh_tokens WHERE parent = \(bind: parent) AND revoked = \(bind: false)
+            FROM auth_refresh_tokens WHERE session_id = \(bind: sessionID.rawValue) AND revoked = \(bind: false)
             ORDER BY id DESC LIMIT 1
             """).first().map(decodeToken)
     }

@@ -1,0 +1,62 @@
+import Hummingbird
+import ScritorioAPI
+
+/// The one error type that crosses the HTTP edge. Domain failures are mapped to it with a stable code;
+/// `ErrorMiddleware` renders it in the shape of the surface that was called (GoTrue's on `/auth/v1`,
+/// `{"error","message"}` elsewhere).
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: ErrorCode
+    public var message: String
+    /// `weak_password.reasons`, for weak-password errors.
+    public var weakPasswordReasons: [String]?
+    /// The id_token grant answers in the OAuth shape `{"error","error_description"}`.
+    public var oauthShape = false
+    /// Seconds to wait, for 429s.
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    static func validation(_ message: String) -> APIError { APIError(.badRequest, .validationFailed, message) }
+
+    static let invalidCredentials = APIError(.badRequest, .invalidCredentials, "Invalid login credentials")
+    static let emailNotConfirmed = APIError(.badRequest, .emailNotConfirmed, "Email not confirmed")
+    static let otpExpired = APIError(.forbidden, .otpExpired, "Token has expired or is invalid")
+    static let noAuthorization = APIError(
+        .unauthorized, .noAuthorization, "This endpoint requires a valid Bearer token")
+    static let sessionNotFound = APIError(
+        .forbidden, .sessionNotFound, "Session from session_id claim in JWT does not exist")
+    static let userNotFound = APIError(.forbidden, .userNotFound, "User from sub claim in JWT does not exist")
+    static let refreshTokenNotFound = APIError(
+        .badRequest, .refreshTokenNotFound, "Invalid Refresh Token: Refresh Token Not Found")
+    static let refreshTokenAlreadyUsed = APIError(
+        .badRequest, .refreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used")
+
+    static func badJWT(_ detail: String) -> APIError {
+        APIError(.forbidden, .badJWT, "invalid JWT: unable to parse or verify signature, \(detail)")
+    }
+
+    static func rateLimited(retryAfter: Int) -> APIError {
+        var error = APIError(.tooManyRequests, .overRequestRateLimit, "Request rate limit reached")
+        error.retryAfter = retryAfter
+        return error
+    }
+
+    static func emailRateLimited(seconds: Int) -> APIError {
+        var error = APIError(
+            .tooManyRequests, .overEmailSendRateLimit,
+            "For security purposes, you can only request this after \(seconds) seconds.")
+        error.retryAfter = seconds
+        return error
+    }
+
+    static func oauth(_ description: String) -> APIError {
+        var error = APIError(.badRequest, .validationFailed, description)
+        error.oauthShape = true
+        return error
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ScritorioAPI
+import ScritorioCore
+import ScritorioStore
+
+extension AuthService {
+    /// `POST /token?grant_type=password`. The password is checked before confirmation, as GoTrue does, so an
+    /// unconfirmed account with a wrong password still reads `invalid_credentials`.
+    func passwordGrant(_ body: PasswordGrantRequest, ip: String) async throws -> SessionResponse {
+        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        guard body.email != nil || body.phone != nil else {
+            throw APIError.validation("An email address or phone number is required to sign in")
+        }
+        guard let password = body.password, !password.isEmpty else {
+            throw APIError.validation("Password is required to sign in")
+        }
+        guard let email = EmailAddress.normalize(body.email ?? "") else { throw APIError.invalidCredentials }
+        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip, email: email)
+        let user = try await database.read { db in try await UserRepository.find(email: email, on: db) }
+        guard let user, let hash = user.encryptedPassword else {
+            _ = try await passwords.verify(password, PasswordHasher.decoyHash)
+            throw APIError.invalidCredentials
+        }
+        guard try await passwords.verify(password, hash) else { throw APIError.invalidCredentials }
+        guard user.isConfirmed else { throw APIError.emailNotConfirmed }
+        // A correct but weak password still signs in, with a note so the app can ask for a better one.
+        let weak: WeakPasswordInfo? = policy.check(password) == nil
+            ? nil
+            : WeakPasswordInfo(message: "Password should be at least \(policy.minimumLength) characters.", reasons: ["length"])
+        let now = self.now()
+        return try await database.transaction { db in
+            try await startSession(for: user, method: "password", now: now, on: db, weakPassword: weak)
+        }
+    }
+
+    /// `POST /token?grant_type=refresh_token`: rotation with reuse detection (see `RefreshDecision`).
+    func refreshGrant(_ body: RefreshGrantRequest, ip: String) async throws -> SessionResponse {
+        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        guard let presented = body.refresh_token, !presented.isEmpty else {
+            throw APIError.validation("refresh_token required")
+        }
+        guard presented.count <= 256 else { throw APIError.refreshTokenNotFound }
+        let now = self.now()
+        enum Outcome: Sendable {
+            case session(SessionResponse)
+            case reused
+        }
+        // The family revocation must be committed even though the request fails, so the transaction returns
+        // the outcome and the error is thrown after commit.
+        let outcome: Outcome = try await database.transaction { db in
+            guard let stored = try await SessionRepository.findRefreshToken(presented, on: db) else {
+                throw APIError.refreshTokenNotFound
+            }
+            guard let session = try await SessionRepository.find(id: stored.sessionID, on: db) else {
+                throw APIError.sessionNotFound
+            }
+            guard let user = try await UserRepository.find(id: stored.userID, on: db) else {
+                throw APIError.refreshTokenNotFound
+            }
+            let active = stored.revoked ? try await SessionRepository.activeToken(of: session.id, on: db) : nil
+            let decision = RefreshDecision.decide(
+                for: PresentedRefreshToken(
+                    token: stored.token, revoked: stored.revoked, updatedAt: stored.updatedAt,
+                    activeToken: active?.token, activeTokenParent: active?.parent),
+                now: now, reuseInterval: config.refreshReuseInterval)
+            let next: String
+            switch decision {
+            case .revokeFamily:
+                try await SessionRepository.revokeFamily(sessionID: session.id, now: now, on: db)
+                logger.warning("refresh token reused outside the reuse interval; session tokens revoked",
+                               metadata: ["session_id": "\(session.id)"])
+                return .reused
+            case .returnActiveChild(let child):
+                next = child
+            case .rotate, .issueNewChild:
+                next = Self.newRefreshToken()
+                if !stored.revoked { try await SessionRepository.revokeRefreshToken(presented, now: now, on: db) }
+                try await SessionRepository.insertRefreshToken(
+                    token: next, parent: presented, userID: user.id, sessionID: session.id, now: now, on: db)
+            }
+            try await SessionRepository.touch(id: session.id, now: now, on: db)
+            return .session(try await sessionResponse(user: user, session: session, refreshToken: next, now: now, on: db))
+        }
+        switch outcome {
+        case .session(let session): return session
+        case .reused: throw APIError.refreshTokenAlreadyUsed
+        }
+    }
+}

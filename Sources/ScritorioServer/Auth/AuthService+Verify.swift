@@ -1,0 +1,129 @@
+import Foundation
+import ScritorioAPI
+import ScritorioCore
+import ScritorioStore
+
+/// What a followed email link leads to.
+enum LinkOutcome: Sendable {
+    /// Implicit flow: the session goes into the redirect's fragment.
+    case session(SessionResponse, type: String, redirectTo: String)
+    /// PKCE flow: an auth code goes into the redirect's query, to be exchanged with the verifier.
+    case code(String, redirectTo: String)
+}
+
+extension AuthService {
+    /// `POST /verify` with `{type, token_hash}` or `{type, email, token}`: consumes the code, confirms the
+    /// email, and returns a session (amr `otp`).
+    func verify(_ body: VerifyRequest, ip: String) async throws -> SessionResponse {
+        try checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
+        guard let typeText = body.type, let type = VerificationType(rawValue: typeText) else {
+            throw APIError.validation("Verify requires a verification type")
+        }
+        let hash: String
+        var email: String?
+        if let tokenHash = body.token_hash, !tokenHash.isEmpty {
+            hash = tokenHash
+        } else if let token = body.token, !token.isEmpty, let rawEmail = body.email {
+            email = try normalizedEmail(rawEmail)
+            try checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip, email: email)
+            hash = OneTimeCode.tokenHash(email: email!, code: token.trimmingCharacters(in: .whitespaces))
+        } else if body.phone != nil {
+            throw APIError(.badRequest, .validationFailed, "Phone verification is not enabled")
+        } else {
+            throw APIError.validation("Verify requires either a token_hash, or an email and a token")
+        }
+        let now = self.now()
+        let boundEmail = email
+        let result = try await database.transaction { db -> (AuthUser, StoredOneTimeToken)? in
+            try await consume(hash: hash, type: type, email: boundEmail, now: now, on: db)
+        }
+        // A wrong or expired code is refused after the transaction so that the expired row's removal sticks.
+        guard let (user, _) = result else { throw APIError.otpExpired }
+        return try await database.transaction { db in
+            try await startSession(for: user, method: "otp", now: now, on: db)
+        }
+    }
+
+    /// `GET /verify?token&type&redirect_to`: the link in the mail.
+    func followLink(tokenHash: String?, type typeText: String?, redirectTo: String?, ip: String) async throws -> LinkOutcome {
+        try checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
+        guard let tokenHash, !tokenHash.isEmpty, let typeText, let type = VerificationType(rawValue: typeText) else {
+            throw APIError.validation("Verify requires a token and a type")
+        }
+        let now = self.now()
+        let consumed = try await database.transaction { db in
+            try await consume(hash: tokenHash, type: type, email: nil, now: now, on: db)
+        }
+        guard let (user, token) = consumed else { throw APIError.otpExpired }
+        let redirect = redirectTarget(redirectTo ?? token.redirectTo)
+        if let flowID = token.flowStateID {
+            let code = UUID().uuidString.lowercased()
+            try await database.transaction { db in
+                try await OneTimeTokenRepository.issueCode(
+                    flowID: flowID, userID: user.id, authCodeHash: SecretToken.storageHash(code), now: now, on: db)
+            }
+            return .code(code, redirectTo: redirect)
+        }
+        let session = try await database.transaction { db in
+            try await startSession(for: user, method: "otp", now: now, on: db)
+        }
+        return .session(session, type: typeText, redirectTo: redirect)
+    }
+
+    /// `POST /token?grant_type=pkce`: exchanges the auth code from an email link for a session, checking the
+    /// verifier against the challenge sent at sign-up or recovery.
+    func pkceGrant(_ body: PKCEGrantRequest, ip: String) async throws -> SessionResponse {
+        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        guard let code = body.auth_code, !code.isEmpty, let verifier = body.code_verifier, !verifier.isEmpty else {
+            throw APIError.validation("invalid request: both auth code and code verifier should be non-empty")
+        }
+        let now = self.now()
+        return try await database.transaction { db in
+            guard let flow = try await OneTimeTokenRepository.findFlow(authCodeHash: SecretToken.storageHash(code), on: db),
+                let issuedAt = flow.authCodeIssuedAt, let userID = flow.userID
+            else {
+                throw APIError(.notFound, .flowStateNotFound, "invalid flow state, no valid flow state found")
+            }
+            guard now.timeIntervalSince(issuedAt) <= config.flowStateLifetime else {
+                try await OneTimeTokenRepository.deleteFlow(id: flow.id, on: db)
+                throw APIError(.notFound, .flowStateExpired, "invalid flow state, flow state has expired")
+            }
+            let method = PKCE.Method(rawValue: flow.codeChallengeMethod) ?? .s256
+            guard PKCE.matches(verifier: verifier, challenge: flow.codeChallenge, method: method) else {
+                throw APIError(.badRequest, .badCodeVerifier, "code challenge does not match previously saved code verifier")
+            }
+            try await OneTimeTokenRepository.deleteFlow(id: flow.id, on: db)
+            guard let user = try await UserRepository.find(id: userID, on: db) else { throw APIError.userNotFound }
+            return try await startSession(for: user, method: "otp", now: now, on: db)
+        }
+    }
+
+    /// Finds and deletes the one-time token, applying its effect (email confirmed). `nil` when the code is
+    /// unknown, for another address, or expired.
+    private func consume(
+        hash: String, type: VerificationType, email: String?, now: Date, on db: SQLConnection
+    ) async throws -> (AuthUser, StoredOneTimeToken)? {
+        guard let token = try await OneTimeTokenRepository.find(hash: hash, types: type.tokenTypes, on: db) else {
+            return nil
+        }
+        if let email, token.relatesTo != email { return nil }
+        guard now.timeIntervalSince(token.createdAt) <= config.otpLifetime else {
+            try await OneTimeTokenRepository.delete(id: token.id, on: db)
+            return nil
+        }
+        try await OneTimeTokenRepository.delete(id: token.id, on: db)
+        guard var user = try await UserRepository.find(id: token.userID, on: db, forUpdate: true) else { return nil }
+        // Following a confirmation or a recovery link proves the address.
+        if user.emailConfirmedAt == nil {
+            user.emailConfirmedAt = now
+            user.updatedAt = now
+            try await UserRepository.update(user, on: db)
+            for var identity in try await UserRepository.identities(of: user.id, on: db) where identity.provider == "email" {
+                identity.identityData["email_verified"] = .bool(true)
+                identity.updatedAt = now
+                try await UserRepository.updateIdentity(identity, on: db)
+            }
+        }
+        return (user, token)
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import ScritorioAPI
+import ScritorioCore
+import ScritorioProviders
+import ScritorioStore
+
+/// The account use cases behind `/auth/v1`, speaking GoTrue's semantics. Each state change happens in one
+/// database transaction; mail goes out only after the transaction that recorded it has committed.
+struct AuthService: Sendable {
+    let database: Database
+    let config: AppConfig
+    let keys: SigningKeys
+    let mailer: Mailer
+    let googleKeys: JWKSFetcher
+    let passwords: PasswordHasher
+    let limiter: RateLimiter
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    var policy: PasswordPolicy { PasswordPolicy(minimumLength: config.passwordMinLength) }
+
+    // MARK: Sessions
+
+    /// Creates a session with its first refresh token and returns GoTrue's SESSION.
+    func startSession(
+        for user: AuthUser, method: String, now: Date, on db: SQLConnection, weakPassword: WeakPasswordInfo? = nil
+    ) async throws -> SessionResponse {
+        let session = AuthSession(
+            id: .random(), userID: user.id,
+            amr: [AuthenticationMethod(method: method, timestamp: Int64(now.timeIntervalSince1970))],
+            createdAt: now, updatedAt: now)
+        try await SessionRepository.insert(session, on: db)
+        let refreshToken = Self.newRefreshToken()
+        try await SessionRepository.insertRefreshToken(
+            token: refreshToken, parent: nil, userID: user.id, sessionID: session.id, now: now, on: db)
+        var user = user
+        user.lastSignInAt = now
+        user.updatedAt = now
+        try await UserRepository.update(user, on: db)
+        return try await sessionResponse(user: user, session: session, refreshToken: refreshToken, now: now, on: db, weakPassword: weakPassword)
+    }
+
+    /// SESSION for an existing session and refresh token.
+    func sessionResponse(
+        user: AuthUser, session: AuthSession, refreshToken: String, now: Date, on db: SQLConnection,
+        weakPassword: WeakPasswordInfo? = nil
+    ) async throws -> SessionResponse {
+        let lifetime = Int(config.accessTokenLifetime)
+        let iat = Int64(now.timeIntervalSince1970)
+        let claims = AccessTokenClaims(
+            iss: config.issuer, sub: user.id.description, exp: iat + Int64(lifetime), iat: iat,
+            email: user.email ?? "", app_metadata: user.appMetadata, user_metadata: user.userMetadata,
+            amr: session.amr, session_id: session.id.description)
+        let token = try keys.current.sign(claims)
+        let identities = try await UserRepository.identities(of: user.id, on: db)
+        return SessionResponse(
+            accessToken: token, expiresIn: lifetime, expiresAt: iat + Int64(lifetime), refreshToken: refreshToken,
+            user: UserResponse(user, identities: identities), weakPassword: weakPassword)
+    }
+
+    /// GoTrue's v1 refresh tokens: 12 lowercase base32 characters.
+    static func newRefreshToken() -> String { SecretToken.random(count: 12) }
+
+    // MARK: Input checks
+
+    func normalizedEmail(_ raw: String?) throws -> String {
+        guard let raw, !raw.isEmpty else { throw APIError.validation("An email address is required") }
+        guard let email = EmailAddress.normalize(raw) else {
+            throw APIError(.badRequest, .emailAddressInvalid, "Unable to validate email address: invalid format")
+        }
+        return email
+    }
+
+    /// Applies the password policy for a new password.
+    func checkNewPassword(_ password: String?) throws -> String {
+        guard let password, !password.isEmpty else {
+            throw APIError.validation("Password is required")
+        }
+        switch policy.check(password) {
+        case nil:
+            return password
+        case .tooLong:
+            throw APIError.validation("Password cannot be longer than 72 characters")
+        case .missing:
+            throw APIError.validation("Password is required")
+        case .tooShort(let minimum):
+            var error = APIError(.unprocessableContent, .weakPassword, "Password should be at least \(minimum) characters.")
+            error.weakPasswordReasons = ["length"]
+            throw error
+        }
+    }
+
+    func checkRateLimit(_ rule: RateLimitRule, bucket: String, ip: String, email: String? = nil) throws {
+        let now = self.now()
+        try limiter.check(rule, key: "\(bucket):ip:\(ip)", now: now)
+        if let email { try limiter.check(rule, key: "\(bucket):email:\(email)", now: now) }
+    }
+
+    /// The 60-second rule between two mails of one kind to one user, and the global hourly mail budget.
+    func checkMailAllowed(lastSentAt: Date?, now: Date) throws {
+        if let lastSentAt, now.timeIntervalSince(lastSentAt) < config.rateLimits.emailResendInterval {
+            let wait = Int((config.rateLimits.emailResendInterval - now.timeIntervalSince(lastSentAt)).rounded(.up))
+            throw APIError.emailRateLimited(seconds: max(1, wait))
+        }
+        try limiter.checkEmail(config.rateLimits.emailsPerHour, key: "mail:global", now: now)
+    }
+
+    /// Sends `message`; a transport failure becomes a clear, retryable 503 (the account itself is already saved).
+    func deliver(_ message: MailMessage) async throws {
+        do {
+            try await mailer.send(message)
+        } catch {
+            logger.error("mail delivery failed", metadata: ["kind": "\(message.kind.rawValue)", "error": "\(error)"])
+            throw APIError(
+                .serviceUnavailable, .emailSendFailed,
+                "Error sending \(message.kind == .signup ? "confirmation" : "recovery") email; the request was saved, try again shortly")
+        }
+    }
+
+    /// Where an email link lands: an allowed `redirect_to`, else the site URL.
+    func redirectTarget(_ requested: String?) -> String {
+        RedirectPolicy(siteURL: config.siteURL ?? config.baseURL, allowList: config.redirectAllowList)
+            .resolve(requested)
+    }
+}

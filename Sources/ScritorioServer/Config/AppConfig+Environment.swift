@@ -1,0 +1,85 @@
+import Foundation
+import ScritorioCore
+
+/// A configuration value that could not be used.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension AppConfig {
+    /// Reads the `SCRITORIO_*` (and `DATABASE_URL`, `SUPABASE_*`) environment. Command-line flags are applied
+    /// on top by the executable.
+    public static func fromEnvironment(_ env: [String: String]) throws -> AppConfig {
+        var config = AppConfig()
+        func value(_ key: String) -> String? {
+            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        func flag(_ key: String) -> Bool {
+            ["1", "true", "yes", "on"].contains(value(key)?.lowercased() ?? "")
+        }
+        func number(_ key: String) throws -> Double? {
+            guard let text = value(key) else { return nil }
+            guard let number = Double(text), number >= 0 else {
+                throw ConfigError(description: "\(key) must be a non-negative number")
+            }
+            return number
+        }
+
+        if let host = value("SCRITORIO_HOST") { config.host = host }
+        if let port = try number("SCRITORIO_PORT") { config.port = Int(port) }
+        if let dir = value("SCRITORIO_DATA_DIR") { config.dataDirectory = dir }
+        config.sandbox = flag("SCRITORIO_SANDBOX")
+        config.databaseURL = value("DATABASE_URL")
+        config.publishableKey = value("SCRITORIO_PUBLISHABLE_KEY")
+        config.autoconfirm = flag("SCRITORIO_AUTH_AUTOCONFIRM")
+        config.externalURL = value("SCRITORIO_EXTERNAL_URL")
+        config.siteURL = value("SCRITORIO_SITE_URL")
+        config.redirectAllowList = list(value("SCRITORIO_REDIRECT_ALLOW_LIST"))
+        config.googleClientIDs = list(value("SCRITORIO_GOOGLE_CLIENT_IDS") ?? value("GOOGLE_CLIENT_ID"))
+        config.skipNonceCheck = flag("SCRITORIO_GOOGLE_SKIP_NONCE_CHECK")
+        config.jwtPrivateKeyPEM = value("SCRITORIO_JWT_PRIVATE_KEY")
+        config.smtpURL = value("SCRITORIO_SMTP_URL")
+        if let from = value("SCRITORIO_MAIL_FROM") { config.mailFrom = from }
+        if let seconds = try number("SCRITORIO_AUTH_REFRESH_REUSE_INTERVAL") { config.refreshReuseInterval = seconds }
+        if let seconds = try number("SCRITORIO_AUTH_ACCESS_TOKEN_TTL"), seconds >= 30 { config.accessTokenLifetime = seconds }
+        if let seconds = try number("SCRITORIO_AUTH_OTP_TTL"), seconds >= 60 { config.otpLifetime = seconds }
+        if let length = try number("SCRITORIO_AUTH_PASSWORD_MIN_LENGTH") { config.passwordMinLength = max(6, Int(length)) }
+        if let bytes = try number("SCRITORIO_MAX_BODY_BYTES"), bytes >= 1024 { config.maxBodySize = Int(bytes) }
+
+        switch value("SCRITORIO_AUTH")?.lowercased() {
+        case nil, "builtin", "built-in", "scritorio": config.authMode = .builtIn
+        case "supabase":
+            let url = value("SUPABASE_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            let secret = value("SUPABASE_JWT_SECRET")
+            guard url != nil || secret != nil else {
+                throw ConfigError(description: "SCRITORIO_AUTH=supabase needs SUPABASE_URL and/or SUPABASE_JWT_SECRET")
+            }
+            config.authMode = .supabase(url: url, jwtSecret: secret)
+        case let other?:
+            throw ConfigError(description: "SCRITORIO_AUTH must be builtin or supabase, not \(other)")
+        }
+
+        var limits = RateLimitConfig()
+        let multiplier = Int(try number("SCRITORIO_RATE_LIMIT_MULTIPLIER") ?? 1)
+        if let n = try number("SCRITORIO_RATE_LIMIT_TOKEN") { limits.token = RateLimitRule(limit: Int(n), window: 300, burst: min(Int(n), 30)) }
+        if let n = try number("SCRITORIO_RATE_LIMIT_VERIFY") { limits.verify = RateLimitRule(limit: Int(n), window: 300, burst: min(Int(n), 30)) }
+        if let n = try number("SCRITORIO_RATE_LIMIT_SIGNUP") { limits.signup = RateLimitRule(limit: Int(n), window: 300, burst: min(Int(n), 30)) }
+        if let n = try number("SCRITORIO_RATE_LIMIT_EMAIL_SENT") { limits.emailsPerHour = RateLimitRule(limit: Int(n), window: 3600) }
+        if let seconds = try number("SCRITORIO_RATE_LIMIT_EMAIL_INTERVAL") { limits.emailResendInterval = seconds }
+        if multiplier > 1 {
+            limits.token = limits.token.scaled(by: multiplier)
+            limits.verify = limits.verify.scaled(by: multiplier)
+            limits.signup = limits.signup.scaled(by: multiplier)
+            limits.emailsPerHour = limits.emailsPerHour.scaled(by: multiplier)
+            limits.emailResendInterval = 0
+        }
+        limits.ipHeader = value("SCRITORIO_RATE_LIMIT_HEADER")
+        config.rateLimits = limits
+        return config
+    }
+
+    private static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import ScritorioCore
+
+/// How Scritorio learns who a caller is.
+public enum AuthMode: Sendable, Equatable {
+    /// Scritorio is the auth server: it serves `/auth/v1` and signs tokens with its own ES256 keys.
+    case builtIn
+    /// A Supabase project is: Scritorio serves no `/auth/v1` and trusts only that project's tokens,
+    /// checked against its JWKS (`SUPABASE_URL`) and/or the legacy HS256 secret.
+    case supabase(url: String?, jwtSecret: String?)
+
+    var name: String {
+        switch self {
+        case .builtIn: "built-in"
+        case .supabase: "supabase"
+        }
+    }
+}
+
+/// Per-endpoint rate limits (GoTrue's self-hosted defaults, reference §6).
+public struct RateLimitConfig: Sendable, Equatable {
+    public var token = RateLimitRule(limit: 150, window: 300, burst: 30)
+    public var verify = RateLimitRule(limit: 30, window: 300, burst: 30)
+    public var signup = RateLimitRule(limit: 30, window: 300, burst: 30)
+    /// Mails sent in total, per hour.
+    public var emailsPerHour = RateLimitRule(limit: 30, window: 3600, burst: 30)
+    /// Minimum gap between two mails of one kind to one user.
+    public var emailResendInterval: TimeInterval = 60
+    /// Header holding the client IP when behind a proxy (e.g. `X-Forwarded-For`); the socket peer otherwise.
+    public var ipHeader: String?
+
+    public init() {}
+}
+
+/// Everything Scritorio is configured with, read once at start-up.
+public struct AppConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./.scritorio"
+    public var sandbox = false
+    public var databaseURL: String?
+    public var publishableKey: String?
+    public var authMode = AuthMode.builtIn
+    public var autoconfirm = false
+    /// The URL clients reach Scritorio at; email links point here. Defaults to `http://host:port`.
+    public var externalURL: String?
+    /// Where email links land when no allowed `redirect_to` is given.
+    public var siteURL: String?
+    /// Extra allowed `redirect_to` patterns (`*` matches any run of characters).
+    public var redirectAllowList: [String] = []
+    public var googleClientIDs: [String] = []
+    public var skipNonceCheck = false
+    public var jwtPrivateKeyPEM: String?
+    public var accessTokenLifetime: TimeInterval = 3600
+    public var refreshReuseInterval: TimeInterval = 10
+    public var otpLifetime: TimeInterval = 3600
+    public var flowStateLifetime: TimeInterval = 300
+    public var passwordMinLength = 6
+    public var smtpURL: String?
+    public var mailFrom = "Scritorio <no-reply@scritorio.local>"
+    public var rateLimits = RateLimitConfig()
+    /// Largest request body accepted, in bytes.
+    public var maxBodySize = 64 * 1024
+
+    public init() {}
+
+    /// The sandbox's Google client id, used when none is configured in sandbox mode.
+    public static let sandboxGoogleClientID = "scritorio-sandbox.apps.googleusercontent.com"
+
+    /// The external base URL, without a trailing slash.
+    public var baseURL: String {
+        let url = externalURL ?? "http://\(host):\(port)"
+        return url.hasSuffix("/") ? String(url.dropLast()) : url
+    }
+
+    /// `iss` of the tokens Scritorio signs, as Supabase does: `{URL}/auth/v1`.
+    public var issuer: String { baseURL + "/auth/v1" }
+
+    /// The Google client ids ID tokens may be issued for.
+    public var effectiveGoogleClientIDs: [String] {
+        googleClientIDs.isEmpty && sandbox ? [Self.sandboxGoogleClientID] : googleClientIDs
+    }
+}
