@@ -57,6 +57,15 @@ public enum MemberRepository {
             """).run()
     }
 
+    /// Creates the profile if there is none; an existing profile is left as it is.
+    public static func insertProfileIfMissing(userID: UserID, displayName: String?, now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            INSERT INTO profiles (id, display_name, created_at, updated_at)
+            VALUES (\(bind: userID.rawValue), \(bind: displayName), \(bind: now), \(bind: now))
+            ON CONFLICT (id) DO NOTHING
+            """).run()
+    }
+
     public static func findProfile(userID: UserID, on db: SQLConnection) async throws -> Profile? {
         try await db.sql.raw(
             "SELECT id, display_name, created_at, updated_at FROM profiles WHERE id = \(bind: userID.rawValue)"

@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ScritorioAPI
+import ScritorioCore
+import ScritorioProviders
+import ScritorioSandbox
+import ScritorioStore
+import ServiceLifecycle
+
+/// The outside world Scritorio talks to, chosen once at start-up: live services, sandbox fakes, or test
+/// doubles.
+public struct Dependencies: Sendable {
+    public var database: Database
+    public var mailer: Mailer
+    /// Google's OIDC keys (the sandbox issuer's in sandbox mode).
+    public var googleKeys: JWKSFetcher
+    /// A Supabase project's JWKS, in external auth mode.
+    public var supabaseKeys: JWKSFetcher
+    public var now: @Sendable () -> Date
+    /// The in-process fakes, when running with `--sandbox`.
+    public var sandbox: SandboxServices?
+
+    public init(
+        database: Database, mailer: Mailer, googleKeys: JWKSFetcher, supabaseKeys: JWKSFetcher,
+        now: @escaping @Sendable () -> Date, sandbox: SandboxServices?
+    ) {
+        self.database = database
+        self.mailer = mailer
+        self.googleKeys = googleKeys
+        self.supabaseKeys = supabaseKeys
+        self.now = now
+        self.sandbox = sandbox
+    }
+}
+
+/// The sandbox's fakes: a mail outbox and a Google ID-token issuer.
+public struct SandboxServices: Sendable {
+    public let outbox: MailOutbox
+    public let google: FakeGoogleIssuer
+
+    public init(outbox: MailOutbox, google: FakeGoogleIssuer) {
+        self.outbox = outbox
+        self.google = google
+    }
+}
+
+/// Builds the application: router, services and start-up steps, all wired explicitly from `config`.
+public func buildApplication(
+    config: AppConfig, dependencies: Dependencies, logger: Logger
+) async throws -> some ApplicationProtocol {
+    let router = try buildRouter(config: config, dependencies: dependencies, logger: logger)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Scritorio"),
+        logger: logger)
+    app.addServices(DatabaseService(database: dependencies.database))
+    app.beforeServerStarts {
+        let applied = try await Migrator(database: dependencies.database).migrate(now: dependencies.now())
+        if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+    }
+    return app
+}
+
+/// The router with every surface this configuration serves.
+public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: Logger) throws -> Router<AppRequestContext> {
+    let publishableKey = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: CORSMiddleware(
+        allowOrigin: .all,
+        allowHeaders: [
+            .authorization, .contentType, .accept, HTTPField.Name("apikey")!, HTTPField.Name("x-client-info")!,
+            SupabaseAPIVersion.header, HTTPField.Name("x-region")!, HTTPField.Name("x-request-id")!,
+        ],
+        allowMethods: [.get, .post, .put, .patch, .delete, .options],
+        exposedHeaders: ["X-Supabase-Api-Version", "X-Request-Id", "Retry-After"],
+        maxAge: .seconds(3600)))
+    router.add(middleware: SupabaseHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: APIKeyMiddleware(publishableKey: publishableKey))
+
+    let verifier: AccessTokenVerifier
+    var keys: SigningKeys?
+    switch config.authMode {
+    case .builtIn:
+        let signing = try SigningKeys.load(
+            directory: config.dataDirectory, environmentPEM: config.jwtPrivateKeyPEM, now: dependencies.now())
+        keys = signing
+        verifier = AccessTokenVerifier(source: .fixed(signing.keySet), issuers: [config.issuer])
+    case .supabase(let url, let secret):
+        let fetch = dependencies.supabaseKeys.fetch
+        verifier = AccessTokenVerifier(
+            source: .remote(fetch: { try await fetch() }, hs256Secret: secret),
+            issuers: url.map { [$0 + "/auth/v1"] } ?? ["supabase"])
+    }
+    let authenticator = Authenticator(
+        verifier: verifier, database: dependencies.database, builtIn: config.authMode == .builtIn,
+        publishableKey: publishableKey, now: dependencies.now)
+
+    HealthController(database: dependencies.database, authMode: config.authMode).register(on: router)
+    if let keys {
+        let auth = AuthService(
+            database: dependencies.database, config: config, keys: keys, mailer: dependencies.mailer,
+            googleKeys: dependencies.googleKeys, passwords: .live, limiter: RateLimiter(), now: dependencies.now,
+            logger: logger)
+        router.addRoutes(AuthController(auth: auth, authenticator: authenticator).endpoints, atPath: "/auth/v1")
+    }
+    let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
+    router.addRoutes(members.functions, atPath: "/functions/v1")
+    router.addRoutes(members.product, atPath: "/v1")
+    if let sandbox = dependencies.sandbox {
+        router.addRoutes(
+            SandboxRoutes<AppRequestContext>(outbox: sandbox.outbox, google: sandbox.google, now: dependencies.now).endpoints,
+            atPath: "/sandbox")
+    }
+    return router
+}
+
+/// Keeps the database pool running for the application's lifetime.
+struct DatabaseService: Service {
+    let database: Database
+
+    func run() async throws {
+        switch database.kind {
+        case .postgres:
+            // The pool runs until cancelled; a graceful shutdown cancels it once the server has stopped.
+            await cancelWhenGracefulShutdown { await database.run() }
+        case .sqlite:
+            try? await gracefulShutdown()
+        }
+        await database.close()
+    }
+}

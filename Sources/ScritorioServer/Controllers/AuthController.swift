@@ -1,0 +1,155 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ScritorioAPI
+import ScritorioCore
+
+/// `/auth/v1`: the GoTrue wire surface, served only in built-in auth mode.
+struct AuthController: Sendable {
+    let auth: AuthService
+    let authenticator: Authenticator
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .post("signup", use: signUp)
+            .post("token", use: token)
+            .get("user", use: getUser)
+            .put("user", use: updateUser)
+            .post("recover", use: recover)
+            .post("resend", use: resend)
+            .post("verify", use: verify)
+            .get("verify", use: followLink)
+            .post("logout", use: logout)
+            .get(".well-known/jwks.json", use: jwks)
+            .get("settings", use: settings)
+            .get("health") { _, _ in
+                JSONResponse(["name": "Scritorio Auth", "description": "Scritorio's GoTrue-compatible auth API"])
+            }
+    }
+
+    private func ip(_ request: Request, _ context: AppRequestContext) -> String {
+        request.clientIP(context: context, header: auth.config.rateLimits.ipHeader)
+    }
+
+    @Sendable func signUp(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.decode(SignUpRequest.self, from: request, context: context)
+        switch try await auth.signUp(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context)) {
+        case .session(let session): return try JSONResponse(session).response(from: request, context: context)
+        case .user(let user): return try JSONResponse(user).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SessionResponse> {
+        let ip = ip(request, context)
+        switch request.uri.queryParameters.get("grant_type") {
+        case "password":
+            return JSONResponse(try await auth.passwordGrant(try await JSONBody.decode(PasswordGrantRequest.self, from: request, context: context), ip: ip))
+        case "refresh_token":
+            return JSONResponse(try await auth.refreshGrant(try await JSONBody.decode(RefreshGrantRequest.self, from: request, context: context), ip: ip))
+        case "id_token":
+            return JSONResponse(try await auth.idTokenGrant(try await JSONBody.decode(IDTokenGrantRequest.self, from: request, context: context), ip: ip))
+        case "pkce":
+            return JSONResponse(try await auth.pkceGrant(try await JSONBody.decode(PKCEGrantRequest.self, from: request, context: context), ip: ip))
+        case let other:
+            throw APIError(.badRequest, .unsupportedGrantType, "unsupported_grant_type: \(other ?? "(none)")")
+        }
+    }
+
+    @Sendable func getUser(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<UserResponse> {
+        JSONResponse(try await auth.getUser(try await authenticator.verifiedIdentity(request)))
+    }
+
+    @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<UserResponse> {
+        let identity = try await authenticator.verifiedIdentity(request)
+        let body = try await JSONBody.decode(UpdateUserRequest.self, from: request, context: context)
+        return JSONResponse(try await auth.updateUser(identity, body, ip: ip(request, context)))
+    }
+
+    @Sendable func recover(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
+        let body = try await JSONBody.decode(RecoverRequest.self, from: request, context: context)
+        try await auth.recover(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context))
+        return JSONResponse(EmptyObject())
+    }
+
+    @Sendable func resend(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
+        let body = try await JSONBody.decode(ResendRequest.self, from: request, context: context)
+        try await auth.resend(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context))
+        return JSONResponse(EmptyObject())
+    }
+
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SessionResponse> {
+        let body = try await JSONBody.decode(VerifyRequest.self, from: request, context: context)
+        return JSONResponse(try await auth.verify(body, ip: ip(request, context)))
+    }
+
+    /// The email link: 303 to the redirect with the session in the fragment (implicit) or `?code=` (PKCE);
+    /// failures go to the redirect too, as `#error=…`, so the app can show them.
+    @Sendable func followLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let requested = query.get("redirect_to")
+        do {
+            switch try await auth.followLink(tokenHash: query.get("token"), type: query.get("type"), redirectTo: requested, ip: ip(request, context)) {
+            case .code(let code, let redirect):
+                return Self.redirect(to: Self.appending(query: ["code": code], to: redirect))
+            case .session(let session, let type, let redirect):
+                let fragment = Self.encode([
+                    ("access_token", session.access_token), ("expires_at", String(session.expires_at)),
+                    ("expires_in", String(session.expires_in)), ("refresh_token", session.refresh_token),
+                    ("token_type", "bearer"), ("type", type),
+                ])
+                return Self.redirect(to: redirect + "#" + fragment)
+            }
+        } catch let error as APIError {
+            let redirect = auth.redirectTarget(requested)
+            let fragment = Self.encode([
+                ("error", error.status == .forbidden ? "access_denied" : "invalid_request"),
+                ("error_code", error.code.rawValue), ("error_description", error.message),
+            ])
+            return Self.redirect(to: redirect + "#" + fragment)
+        }
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try await authenticator.verifiedIdentity(request)
+        try await auth.logout(identity, scope: request.uri.queryParameters.get("scope"))
+        return Response(status: .noContent)
+    }
+
+    @Sendable func jwks(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<JWKS> {
+        JSONResponse(auth.keys.jwks, headers: [.cacheControl: "public, max-age=600"])
+    }
+
+    struct Settings: Codable, Sendable {
+        var external: [String: Bool]
+        var disable_signup: Bool
+        var mailer_autoconfirm: Bool
+        var phone_autoconfirm: Bool
+        var sms_provider: String
+    }
+
+    @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Settings> {
+        JSONResponse(Settings(
+            external: ["email": true, "phone": false, "google": !auth.config.effectiveGoogleClientIDs.isEmpty],
+            disable_signup: false, mailer_autoconfirm: auth.config.autoconfirm, phone_autoconfirm: false, sms_provider: ""))
+    }
+
+    static func redirect(to location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    static func encode(_ pairs: [(String, String)]) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+    }
+
+    static func appending(query pairs: [String: String], to url: String) -> String {
+        let separator = url.contains("?") ? "&" : "?"
+        let (base, fragment) = url.split(separator: "#", maxSplits: 1).map(String.init).splitFirst()
+        return base + separator + encode(pairs.sorted { $0.key < $1.key }) + (fragment.map { "#" + $0 } ?? "")
+    }
+}
+
+extension Array where Element == String {
+    fileprivate func splitFirst() -> (String, String?) { (first ?? "", count > 1 ? self[1] : nil) }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import NIOFoundationCompat
+import ScritorioAPI
+
+/// Reads a JSON request body with the size cap, turning every way it can be wrong into a 4xx in the
+/// contract's shape (never a 500). An empty body reads as `{}`, since clients send none on some calls.
+enum JSONBody {
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw APIError(.contentTooLarge, .requestTooLarge, "Request body too large")
+        }
+        let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer: buffer)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw APIError(.badRequest, .badJSON, "Could not parse request body as JSON")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError.validation("Could not read the request body: \(ErrorMiddleware<BasicRequestContext>.describe(error))")
+        }
+    }
+}
+
+/// A JSON response with a given status, encoded with stable key order.
+struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
+    var status: HTTPResponse.Status = .ok
+    var body: Body
+    var headers: HTTPFields = [:]
+
+    init(_ body: Body, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) {
+        self.body = body
+        self.status = status
+        self.headers = headers
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(body))))
+    }
+}
+
+/// `{}`.
+struct EmptyObject: Codable, Sendable {}

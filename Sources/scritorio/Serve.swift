@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ScritorioProviders
+import ScritorioSandbox
+import ScritorioServer
+import ScritorioStore
+
+/// `scritorio serve`: runs the server (migrating first).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Scritorio server.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on (env SCRITORIO_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (env SCRITORIO_PORT, default 8080).") var port: Int?
+    @Flag(help: "Run the local fakes (mail outbox, Google issuer) in-process (env SCRITORIO_SANDBOX=1).") var sandbox = false
+
+    func run() async throws {
+        var config = try common.config()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if sandbox { config.sandbox = true }
+        let logger = Bootstrap.logger("scritorio")
+        let database = try await Bootstrap.openDatabase(config, logger: logger)
+        let now: @Sendable () -> Date = { Date() }
+
+        var sandboxServices: SandboxServices?
+        var mailer = Mailer.unconfigured
+        var googleKeys = JWKSFetcher.live(url: JWKSFetcher.googleURL)
+        if config.sandbox {
+            let outbox = MailOutbox()
+            let google = try FakeGoogleIssuer(clientID: config.effectiveGoogleClientIDs.first ?? AppConfig.sandboxGoogleClientID)
+            sandboxServices = SandboxServices(outbox: outbox, google: google)
+            mailer = Mailer { message in outbox.deliver(message, now: now()) }
+            googleKeys = JWKSFetcher { try google.jwks() }
+        } else if let smtpURL = config.smtpURL {
+            let smtp = try SMTPConfiguration(url: smtpURL)
+            mailer = .smtp(SMTPClient(configuration: smtp), from: smtp.defaultFrom ?? config.mailFrom)
+        }
+        var supabaseKeys = JWKSFetcher.unimplemented
+        if case .supabase(let url?, _) = config.authMode {
+            supabaseKeys = .live(url: url + "/auth/v1/.well-known/jwks.json")
+        }
+
+        let dependencies = Dependencies(
+            database: database, mailer: mailer, googleKeys: googleKeys, supabaseKeys: supabaseKeys, now: now,
+            sandbox: sandboxServices)
+        let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
+        let key = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
+        print("Scritorio listening on http://\(config.host):\(config.port)")
+        print("store: \(database.kind.rawValue) \(database.location)")
+        print("auth: \(config.authMode == .builtIn ? "built-in (/auth/v1)" : "supabase (external)")\(config.sandbox ? ", sandbox on (/sandbox)" : "")")
+        print("publishable key: \(key)")
+        try await app.runService()
+    }
+}

@@ -1,3 +1,0 @@
-import ScritorioServer
-import ScritorioStore
-print("hi")
