@@ -67,15 +67,7 @@ public func buildApplication(
 public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: Logger) throws -> Router<AppRequestContext> {
     let publishableKey = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: CORSMiddleware(
-        allowOrigin: .all,
-        allowHeaders: [
-            .authorization, .contentType, .accept, HTTPField.Name("apikey")!, HTTPField.Name("x-client-info")!,
-            SupabaseAPIVersion.header, HTTPField.Name("x-region")!, HTTPField.Name("x-request-id")!,
-        ],
-        allowMethods: [.get, .post, .put, .patch, .delete, .options],
-        exposedHeaders: ["X-Supabase-Api-Version", "X-Request-Id", "Retry-After"],
-        maxAge: .seconds(3600)))
+    router.add(middleware: CORSHeadersMiddleware())
     router.add(middleware: SupabaseHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: APIKeyMiddleware(publishableKey: publishableKey))

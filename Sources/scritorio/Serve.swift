@@ -48,10 +48,15 @@ struct Serve: AsyncParsableCommand {
             sandbox: sandboxServices)
         let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
         let key = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
-        print("Scritorio listening on http://\(config.host):\(config.port)")
-        print("store: \(database.kind.rawValue) \(database.location)")
-        print("auth: \(config.authMode == .builtIn ? "built-in (/auth/v1)" : "supabase (external)")\(config.sandbox ? ", sandbox on (/sandbox)" : "")")
-        print("publishable key: \(key)")
+        // Written unbuffered so that a supervisor or test reading stdout sees it before the first request.
+        let banner = """
+            Scritorio listening on http://\(config.host):\(config.port)
+            store: \(database.kind.rawValue) \(database.location)
+            auth: \(config.authMode == .builtIn ? "built-in (/auth/v1)" : "supabase (external)")\(config.sandbox ? ", sandbox on (/sandbox)" : "")
+            publishable key: \(key)
+
+            """
+        FileHandle.standardOutput.write(Data(banner.utf8))
         try await app.runService()
     }
 }

@@ -40,13 +40,24 @@ struct MembersController: Sendable {
         }
     }
 
+    /// Edge Functions answer 401 for any token they cannot use (Supabase's relay and the seed's `getUser`
+    /// check both do), so a bad JWT is 401 here rather than GoTrue's 403.
+    func functionIdentity(_ request: Request) async throws -> Identity {
+        do {
+            return try await authenticator.identity(request)
+        } catch var error as APIError where error.code == .badJWT {
+            error.status = .unauthorized
+            throw error
+        }
+    }
+
     @Sendable func memberInitFunction(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
-        _ = try await initMember(try await authenticator.identity(request))
+        _ = try await initMember(try await functionIdentity(request))
         return JSONResponse(EmptyObject())
     }
 
     @Sendable func memberGetFunction(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<MemberEnvelope> {
-        let identity = try await authenticator.identity(request)
+        let identity = try await functionIdentity(request)
         let member = try await database.read { db in try await MemberRepository.find(userID: identity.userID, on: db) }
         return JSONResponse(MemberEnvelope(member: member.map(MemberDTO.init)))
     }
