@@ -98,6 +98,13 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ScritorioTestSupport",
+            dependencies: [
+                "ScritorioStore", .product(name: "Logging", package: "swift-log"), .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "scritorio",
             dependencies: [
@@ -115,7 +122,7 @@ let package = Package(
         .testTarget(name: "ScritorioCoreTests", dependencies: ["ScritorioCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScritorioStoreTests",
-            dependencies: ["ScritorioStore", "ScritorioCore"],
+            dependencies: ["ScritorioStore", "ScritorioCore", "ScritorioTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -124,6 +131,9 @@ let package = Package(
                 "ScritorioServer",
                 "ScritorioSandbox",
                 "ScritorioStore",
+                "ScritorioTestSupport",
+                "ScritorioProviders",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import SQLKit
+import ScritorioStore
+
+/// Fresh, migrated stores for tests: a SQLite file in a temporary directory, and a PostgreSQL schema of its own
+/// in the database named by `SCRITORIO_TEST_POSTGRES_URL` (so parallel tests never see each other's rows).
+/// Every storage test runs against both; PostgreSQL is required unless `SCRITORIO_TEST_SKIP_POSTGRES=1`.
+public enum TestStores {
+    /// The kinds to run storage tests against.
+    public static var kinds: [StoreKind] {
+        ProcessInfo.processInfo.environment["SCRITORIO_TEST_SKIP_POSTGRES"] == "1" ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    public enum SetupError: Error, CustomStringConvertible {
+        case noPostgres
+        public var description: String {
+            "SCRITORIO_TEST_POSTGRES_URL is not set: run the tests with `bash scripts/test.sh`, which starts PostgreSQL (or set SCRITORIO_TEST_SKIP_POSTGRES=1)"
+        }
+    }
+
+    static let logger = Logger(label: "scritorio.test.store")
+
+    /// Runs `body` with a fresh migrated store of `kind`, then tears it down.
+    public static func with<T: Sendable>(
+        _ kind: StoreKind, migrate: Bool = true, _ body: @Sendable (Database) async throws -> T
+    ) async throws -> T {
+        let database: Database
+        var cleanup: @Sendable () async -> Void = {}
+        switch kind {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scritorio-test-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            database = try await Database.sqlite(path: directory.appendingPathComponent("test.sqlite").path, logger: logger)
+            cleanup = { try? FileManager.default.removeItem(at: directory) }
+        case .postgres:
+            guard let base = ProcessInfo.processInfo.environment["SCRITORIO_TEST_POSTGRES_URL"] else { throw SetupError.noPostgres }
+            let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            try await withAdmin(base) { admin in
+                try await admin.read { try await $0.sql.raw("CREATE SCHEMA \(unsafeRaw: String(schema))").run() }
+            }
+            let separator = base.contains("?") ? "&" : "?"
+            database = try Database.postgres(url: base + separator + "search_path=\(schema)&pool_max=8", logger: logger)
+            cleanup = {
+                try? await withAdmin(base) { admin in
+                    try await admin.read { try await $0.sql.raw("DROP SCHEMA \(unsafeRaw: String(schema)) CASCADE").run() }
+                }
+            }
+        }
+        let runner = Task { await database.run() }
+        do {
+            if migrate { try await Migrator(database: database).migrate(now: Date()) }
+            let result = try await body(database)
+            runner.cancel()
+            await database.close()
+            await cleanup()
+            return result
+        } catch {
+            runner.cancel()
+            await database.close()
+            await cleanup()
+            throw error
+        }
+    }
+
+    private static func withAdmin(_ url: String, _ body: @Sendable (Database) async throws -> Void) async throws {
+        let admin = try Database.postgres(url: url, logger: logger)
+        let runner = Task { await admin.run() }
+        defer { runner.cancel() }
+        try await body(admin)
+    }
+}

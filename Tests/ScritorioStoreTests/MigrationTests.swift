@@ -1,0 +1,55 @@
+import Foundation
+import SQLKit
+import ScritorioStore
+import ScritorioTestSupport
+import Testing
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("migrate creates every table, records versions, and is idempotent", arguments: TestStores.kinds)
+    func migrateTwice(kind: StoreKind) async throws {
+        try await TestStores.with(kind, migrate: false) { database in
+            let migrator = Migrator(database: database)
+            #expect(try await migrator.migrate(now: Date()) == Migrations.all.map(\.version))
+            #expect(try await migrator.migrate(now: Date()) == [])
+            #expect(try await migrator.currentVersion() == Migrations.latestVersion)
+            let tables = [
+                "profiles", "members", "billing_customers", "subscriptions", "orders", "license_keys",
+                "license_activations", "entitlements", "ai_user_plans", "ai_usage_events", "billing_webhook_events",
+                "auth_users", "auth_identities", "auth_sessions", "auth_refresh_tokens", "auth_one_time_tokens",
+                "auth_flow_states",
+            ]
+            for table in tables {
+                let count = try await database.read { db in
+                    try await db.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()?.decode(column: "n", as: Int.self)
+                }
+                #expect(count == 0, "table \(table)")
+            }
+        }
+    }
+
+    @Test("concurrent migrators apply each version once", arguments: TestStores.kinds)
+    func concurrentMigrators(kind: StoreKind) async throws {
+        try await TestStores.with(kind, migrate: false) { database in
+            let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<3 { group.addTask { try await Migrator(database: database).migrate(now: Date()) } }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(results.sorted() == Migrations.all.map(\.version))
+        }
+    }
+
+    @Test("each dialect gets its own types")
+    func dialects() {
+        let statement = Migration(version: 99, name: "x", statements: ["CREATE TABLE t (id {uuid}, at {ts}, ok {bool} DEFAULT {false}, n {bigint}, pk {pk})"])
+        #expect(statement.sql(for: .postgres) == ["CREATE TABLE t (id UUID, at TIMESTAMPTZ, ok BOOLEAN DEFAULT FALSE, n BIGINT, pk BIGSERIAL PRIMARY KEY)"])
+        #expect(statement.sql(for: .sqlite) == ["CREATE TABLE t (id TEXT, at REAL, ok INTEGER DEFAULT 0, n INTEGER, pk INTEGER PRIMARY KEY AUTOINCREMENT)"])
+    }
+
+    @Test("versions are unique and ascending")
+    func versionsAscending() {
+        let versions = Migrations.all.map(\.version)
+        #expect(versions == versions.sorted())
+        #expect(Set(versions).count == versions.count)
+    }
+}
