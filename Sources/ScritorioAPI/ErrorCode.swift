@@ -39,4 +39,5 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     // Product API.
     case unauthorized = "unauthorized"
     case storeUnavailable = "store_unavailable"
+    case invalidSignature = "invalid_signature"
 }

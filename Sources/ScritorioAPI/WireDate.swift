@@ -1,4 +1,5 @@
 import Foundation
+import ScritorioCore
 
 /// Timestamps on the wire look like GoTrue's: `2024-05-16T12:35:21.836377Z` (UTC, microseconds).
 public enum WireDate {
@@ -16,13 +17,8 @@ public enum WireDate {
             parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0, Int(fraction))
     }
 
-    /// Parses RFC 3339 with or without fractional seconds.
-    public static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) {
-            return date
-        }
-        return try? Date(text, strategy: .iso8601)
-    }
+    /// Parses RFC 3339 with any number of fractional digits.
+    public static func parse(_ text: String) -> Date? { RFC3339.parse(text) }
 }
 
 extension Int64 {

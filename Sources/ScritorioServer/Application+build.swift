@@ -98,6 +98,8 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
             logger: logger)
         router.addRoutes(AuthController(auth: auth, authenticator: authenticator).endpoints, atPath: "/auth/v1")
     }
+    WebhooksController(database: dependencies.database, paddle: config.paddle, now: dependencies.now, logger: logger)
+        .register(on: router)
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
     router.addRoutes(members.product, atPath: "/v1")

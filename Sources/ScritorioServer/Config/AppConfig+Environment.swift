@@ -75,6 +75,7 @@ extension AppConfig {
             limits.emailResendInterval = 0
         }
         limits.ipHeader = value("SCRITORIO_RATE_LIMIT_HEADER")
+        config.paddle = try PaddleConfig.fromEnvironment(env)
         config.rateLimits = limits
         return config
     }

@@ -61,6 +61,7 @@ public struct AppConfig: Sendable {
     public var rateLimits = RateLimitConfig()
     /// Largest request body accepted, in bytes.
     public var maxBodySize = 64 * 1024
+    public var paddle = PaddleConfig()
 
     public init() {}
 

@@ -10,7 +10,11 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let publishableKey: String
 
     static var exemptPaths: Set<String> {
-        ["/auth/v1/verify", "/auth/v1/callback", "/auth/v1/authorize", "/auth/v1/.well-known/jwks.json"]
+        // Providers cannot send an apikey; webhooks are authenticated by their signature instead.
+        [
+            "/auth/v1/verify", "/auth/v1/callback", "/auth/v1/authorize", "/auth/v1/.well-known/jwks.json",
+            "/functions/v1/paddle-webhook",
+        ]
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

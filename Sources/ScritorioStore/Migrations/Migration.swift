@@ -39,6 +39,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration001Accounts.migration,
         Migration002Billing.migration,
+        Migration003WebhookPipeline.migration,
     ]
 
     /// The newest schema version this binary knows.
