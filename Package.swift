@@ -119,7 +119,7 @@ let package = Package(
             dependencies: ["ScritorioProviders", "ScritorioSandbox"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ScritorioCoreTests", dependencies: ["ScritorioCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScritorioCoreTests", dependencies: ["ScritorioCore", "ScritorioAPI"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ScritorioStoreTests",
             dependencies: ["ScritorioStore", "ScritorioCore", "ScritorioTestSupport"],

@@ -27,6 +27,7 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case badOAuthCallback = "bad_oauth_callback"
     case unsupportedGrantType = "unsupported_grant_type"
     case providerDisabled = "provider_disabled"
+    case providerEmailNeedsVerification = "provider_email_needs_verification"
     case emailProviderDisabled = "email_provider_disabled"
     case notAdmin = "not_admin"
     case conflict = "conflict"

@@ -12,6 +12,10 @@ public enum Base64URL {
 
     /// Decodes base64url (padding optional); `nil` on any invalid character.
     public static func decode(_ text: Substring) -> Data? {
+        // Strict: only the URL-safe alphabet, padding only at the end, so one token has one spelling.
+        let body = text
+        guard !body.contains("+"), !body.contains("/") else { return nil }
+        if let firstPad = body.firstIndex(of: "="), body[firstPad...].contains(where: { $0 != "=" }) { return nil }
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         guard !base64.contains("=") || text.hasSuffix("=") else { return nil }
         base64 = base64.replacingOccurrences(of: "=", with: "")

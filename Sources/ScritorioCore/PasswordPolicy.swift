@@ -22,7 +22,8 @@ public struct PasswordPolicy: Sendable, Equatable {
     public func check(_ password: String) -> Violation? {
         if password.isEmpty { return .missing }
         if password.utf8.count > 72 { return .tooLong }
-        if password.count < minimumLength { return .tooShort(minimum: minimumLength) }
+        // GoTrue counts bytes (Go's len), so a password it accepts is accepted here too.
+        if password.utf8.count < minimumLength { return .tooShort(minimum: minimumLength) }
         return nil
     }
 }

@@ -35,11 +35,13 @@ public struct JWKSFetcher: Sendable {
 public enum JWKSFetchError: Error, CustomStringConvertible {
     case status(Int, url: String)
     case unimplemented
+    case backingOff
 
     public var description: String {
         switch self {
         case .status(let code, let url): "JWKS fetch from \(url) answered \(code)"
         case .unimplemented: "unimplemented: JWKSFetcher.fetch called unstubbed"
+        case .backingOff: "JWKS unavailable; waiting before the next attempt"
         }
     }
 }

@@ -10,8 +10,9 @@ public struct APIError: Error, Sendable {
     public var message: String
     /// `weak_password.reasons`, for weak-password errors.
     public var weakPasswordReasons: [String]?
-    /// The id_token grant answers in the OAuth shape `{"error","error_description"}`.
-    public var oauthShape = false
+    /// OAuth-shaped answers (`{"error","error_description"}`: the id_token grant, unknown grant types) carry
+    /// this as `error`.
+    public var oauthError: String?
     /// Seconds to wait, for 429s.
     public var retryAfter: Int?
 
@@ -54,9 +55,9 @@ public struct APIError: Error, Sendable {
         return error
     }
 
-    static func oauth(_ description: String) -> APIError {
-        var error = APIError(.badRequest, .validationFailed, description)
-        error.oauthShape = true
-        return error
+    static func oauth(_ description: String, error: String = "invalid request", code: ErrorCode = .validationFailed) -> APIError {
+        var apiError = APIError(.badRequest, code, description)
+        apiError.oauthError = error
+        return apiError
     }
 }

@@ -80,11 +80,11 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
             directory: config.dataDirectory, environmentPEM: config.jwtPrivateKeyPEM, now: dependencies.now())
         keys = signing
         verifier = AccessTokenVerifier(source: .fixed(signing.keySet), issuers: [config.issuer])
-    case .supabase(let url, let secret):
+    case .supabase(let url, let secret, let issuer):
         let fetch = dependencies.supabaseKeys.fetch
         verifier = AccessTokenVerifier(
-            source: .remote(fetch: { try await fetch() }, hs256Secret: secret),
-            issuers: url.map { [$0 + "/auth/v1"] } ?? ["supabase"])
+            source: .remote(fetch: { @Sendable in url == nil ? JWKS(keys: []) : try await fetch() }, hs256Secret: secret),
+            issuers: [issuer])
     }
     let authenticator = Authenticator(
         verifier: verifier, database: dependencies.database, builtIn: config.authMode == .builtIn,

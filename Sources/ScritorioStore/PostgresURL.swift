@@ -20,18 +20,19 @@ enum PostgresURL {
         let tls: PostgresClient.Configuration.TLS
         switch query["sslmode"] ?? "prefer" {
         case "disable": tls = .disable
-        case "allow", "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require":
-            // libpq's `require` encrypts without verifying the certificate.
+        case "allow", "prefer", "require":
+            // As libpq: these encrypt without verifying the certificate (Supabase's database presents one from
+            // its own CA). `verify-full` verifies against the system trust store.
             var config = TLSConfiguration.makeClientConfiguration()
             config.certificateVerification = .none
-            tls = .require(config)
+            tls = query["sslmode"] == "require" ? .require(config) : .prefer(config)
         case "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
         default: throw StoreError.invalidConfiguration("unknown sslmode in DATABASE_URL")
         }
         var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database,
+            // URLComponents.user/password are already percent-decoded.
+            host: host, port: components.port ?? 5432, username: user,
+            password: components.password, database: database.isEmpty ? nil : database,
             tls: tls)
         configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? 20
         if let schema = query["search_path"], !schema.isEmpty {

@@ -22,12 +22,19 @@ struct Serve: AsyncParsableCommand {
         if let port { config.port = port }
         if sandbox { config.sandbox = true }
         let logger = Bootstrap.logger("scritorio")
+        // The sandbox shows every sign-in code and mints Google tokens for any address: it must never face a
+        // network unless someone says so explicitly.
+        if config.sandbox, !["127.0.0.1", "localhost", "::1"].contains(config.host),
+            ProcessInfo.processInfo.environment["SCRITORIO_SANDBOX_ALLOW_REMOTE"] != "1"
+        {
+            throw ValidationError("--sandbox listens only on loopback; set SCRITORIO_SANDBOX_ALLOW_REMOTE=1 to override")
+        }
         let database = try await Bootstrap.openDatabase(config, logger: logger)
         let now: @Sendable () -> Date = { Date() }
 
         var sandboxServices: SandboxServices?
         var mailer = Mailer.unconfigured
-        var googleKeys = JWKSFetcher.live(url: JWKSFetcher.googleURL)
+        var googleKeys = CachedJWKS(.live(url: JWKSFetcher.googleURL)).fetcher
         if config.sandbox {
             let outbox = MailOutbox()
             let google = try FakeGoogleIssuer(clientID: config.effectiveGoogleClientIDs.first ?? AppConfig.sandboxGoogleClientID)
@@ -39,8 +46,8 @@ struct Serve: AsyncParsableCommand {
             mailer = .smtp(SMTPClient(configuration: smtp), from: smtp.defaultFrom ?? config.mailFrom)
         }
         var supabaseKeys = JWKSFetcher.unimplemented
-        if case .supabase(let url?, _) = config.authMode {
-            supabaseKeys = .live(url: url + "/auth/v1/.well-known/jwks.json")
+        if case .supabase(let url?, _, _) = config.authMode {
+            supabaseKeys = CachedJWKS(.live(url: url + "/auth/v1/.well-known/jwks.json"), maxAge: 600).fetcher
         }
 
         let dependencies = Dependencies(

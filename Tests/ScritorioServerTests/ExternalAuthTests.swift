@@ -49,7 +49,7 @@ struct ExternalAuthTests {
             return JWKS(keys: [JWK(p256: privateKey.publicKey, kid: projectKey.kid)])
         }
         let secret = "super-secret-jwt-token-with-at-least-32-characters"
-        try await Harness.run(kind, configure: { $0.authMode = .supabase(url: Self.url, jwtSecret: secret) }, supabaseKeys: jwks) { app in
+        try await Harness.run(kind, configure: { $0.authMode = .supabase(url: Self.url, jwtSecret: secret, issuer: Self.url + "/auth/v1") }, supabaseKeys: jwks) { app in
             let user = UUID().uuidString.lowercased()
             let es = try projectKey.sign(Self.claims(sub: user))
             let me = try await app.request(.get, "/v1/me", bearer: es, apikey: false)

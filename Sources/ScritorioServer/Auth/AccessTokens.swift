@@ -113,7 +113,9 @@ public final class AccessTokenVerifier: Sendable {
             if let fetched = try? await fetch() {
                 keys += fetched.keySet.keys
             } else if let stale = cached.keys {
-                // The issuer is unreachable: keep trusting the keys we had rather than signing everyone out.
+                // The issuer is unreachable: keep trusting the keys we had rather than signing everyone out, and
+                // try again in 30 s rather than on every request.
+                keyCache.withLock { $0.fetchedAt = now.addingTimeInterval(30 - 600) }
                 return stale
             } else if keys.isEmpty {
                 throw .keysUnavailable

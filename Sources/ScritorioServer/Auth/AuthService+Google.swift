@@ -45,6 +45,13 @@ extension AuthService {
             throw APIError.oauth("Error getting user email from external provider")
         }
         let verified = claims.email_verified ?? false
+        // GoTrue refuses an unverified provider email unless sign-ups are auto-confirmed: otherwise a Google
+        // account could claim an address nobody proved, and later be linked to its real owner's account.
+        guard verified || config.autoconfirm else {
+            throw APIError(
+                .unprocessableContent, .providerEmailNeedsVerification,
+                "Unverified email with google. A confirmation email has not been sent; verify the email with Google first")
+        }
         var identityData: [String: JSONValue] = [
             "iss": .string(claims.iss ?? ""), "sub": .string(sub), "provider_id": .string(sub), "email": .string(email),
             "email_verified": .bool(verified), "phone_verified": .bool(false),
@@ -53,9 +60,11 @@ extension AuthService {
         if let picture = claims.picture { identityData["picture"] = .string(picture); identityData["avatar_url"] = .string(picture) }
 
         let data = identityData
-        return try await database.transaction { db in
-            let user = try await googleUser(sub: sub, email: email, verified: verified, identityData: data, name: claims.name, now: now, on: db)
-            return try await startSession(for: user, method: "oauth", now: now, on: db)
+        return try await retryingOnRace {
+            try await database.transaction { db in
+                let user = try await googleUser(sub: sub, email: email, verified: verified, identityData: data, name: claims.name, now: now, on: db)
+                return try await startSession(for: user, method: "oauth", now: now, on: db)
+            }
         }
     }
 

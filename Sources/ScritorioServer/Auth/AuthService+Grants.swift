@@ -15,7 +15,7 @@ extension AuthService {
             throw APIError.validation("Password is required to sign in")
         }
         guard let email = EmailAddress.normalize(body.email ?? "") else { throw APIError.invalidCredentials }
-        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip, email: email)
+        try checkEmailRateLimit(config.rateLimits.token, bucket: "token", email: email)
         let user = try await database.read { db in try await UserRepository.find(email: email, on: db) }
         guard let user, let hash = user.encryptedPassword else {
             _ = try await passwords.verify(password, PasswordHasher.decoyHash)
@@ -51,8 +51,10 @@ extension AuthService {
             guard let stored = try await SessionRepository.findRefreshToken(presented, on: db) else {
                 throw APIError.refreshTokenNotFound
             }
-            guard let session = try await SessionRepository.find(id: stored.sessionID, on: db) else {
-                throw APIError.sessionNotFound
+            // Lock the session too (GoTrue does): a family revocation and a rotation of the active token must not
+            // interleave, or the rotation's new child would escape the revocation.
+            guard let session = try await SessionRepository.find(id: stored.sessionID, on: db, forUpdate: true) else {
+                throw APIError(.badRequest, .sessionNotFound, "Invalid Refresh Token: No Valid Session Found")
             }
             guard let user = try await UserRepository.find(id: stored.userID, on: db) else {
                 throw APIError.refreshTokenNotFound

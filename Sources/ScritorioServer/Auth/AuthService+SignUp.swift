@@ -17,6 +17,7 @@ extension AuthService {
             throw APIError(.badRequest, .validationFailed, "Phone signups are not enabled")
         }
         let email = try normalizedEmail(body.email)
+        try checkEmailRateLimit(config.rateLimits.signup, bucket: "signup", email: email)
         let password = try checkNewPassword(body.password)
         let challenge = try pkceChallenge(body.code_challenge, body.code_challenge_method)
         let metadata = body.data ?? [:]
@@ -26,33 +27,40 @@ extension AuthService {
 
         enum Step: Sendable {
             case done(SignUpResult)
-            case mail(MailMessage, UserID, UserResponse)
+            case mail(MailMessage, UserID, UserResponse, previousSentAt: Date?)
         }
-        let step: Step = try await database.transaction { db in
+        let step: Step = try await retryingOnRace { try await database.transaction { db in
             if let existing = try await UserRepository.find(email: email, on: db, forUpdate: true) {
                 if existing.isConfirmed {
                     if config.autoconfirm {
                         throw APIError(.unprocessableContent, .userAlreadyExists, "User already registered")
                     }
-                    // Answer as for a new sign-up so the endpoint does not reveal who has an account.
-                    var decoy = existing
-                    decoy.id = .random()
-                    decoy.emailConfirmedAt = nil
-                    decoy.confirmationSentAt = now
-                    decoy.createdAt = now
-                    decoy.updatedAt = now
-                    decoy.userMetadata = metadata
+                    // Answer as for a new sign-up, built from scratch so nothing about the real account shows.
+                    let decoy = AuthUser(
+                        id: .random(), email: email, encryptedPassword: nil, emailConfirmedAt: nil,
+                        confirmationSentAt: now, recoverySentAt: nil, lastSignInAt: nil,
+                        appMetadata: AuthUser.appMetadata(providers: ["email"]), userMetadata: metadata,
+                        createdAt: now, updatedAt: now)
                     return .done(.user(UserResponse(decoy, identities: [])))
                 }
-                // Unconfirmed: send the confirmation again (the stored password is kept).
+                // Unconfirmed: the latest sign-up wins. Its password and metadata replace what an earlier,
+                // unproven sign-up stored (so whoever pre-registered someone else's address keeps no way in),
+                // and a new code replaces the old one.
                 try checkMailAllowed(lastSentAt: existing.confirmationSentAt, now: now)
-                let mail = try await prepareConfirmation(for: existing, challenge: challenge, redirect: redirect, now: now, on: db)
-                let identities = try await UserRepository.identities(of: existing.id, on: db)
-                return .mail(mail, existing.id, UserResponse(existing, identities: identities))
+                var user = existing
+                user.encryptedPassword = hash
+                user.userMetadata = metadata
+                user.confirmationSentAt = now
+                user.updatedAt = now
+                try await UserRepository.update(user, on: db)
+                let mail = try await prepareConfirmation(for: user, challenge: challenge, redirect: redirect, now: now, on: db)
+                let identities = try await UserRepository.identities(of: user.id, on: db)
+                return .mail(mail, user.id, UserResponse(user, identities: identities), previousSentAt: existing.confirmationSentAt)
             }
             let user = AuthUser(
                 id: .random(), email: email, encryptedPassword: hash,
-                emailConfirmedAt: config.autoconfirm ? now : nil, confirmationSentAt: nil, recoverySentAt: nil,
+                emailConfirmedAt: config.autoconfirm ? now : nil, confirmationSentAt: config.autoconfirm ? nil : now,
+                recoverySentAt: nil,
                 lastSignInAt: nil, appMetadata: AuthUser.appMetadata(providers: ["email"]), userMetadata: metadata,
                 createdAt: now, updatedAt: now)
             try await UserRepository.insert(user, on: db)
@@ -71,18 +79,13 @@ extension AuthService {
             }
             try checkMailAllowed(lastSentAt: nil, now: now)
             let mail = try await prepareConfirmation(for: user, challenge: challenge, redirect: redirect, now: now, on: db)
-            var sent = user
-            sent.confirmationSentAt = now
-            return .mail(mail, user.id, UserResponse(sent, identities: try await UserRepository.identities(of: user.id, on: db)))
-        }
+            return .mail(mail, user.id, UserResponse(user, identities: try await UserRepository.identities(of: user.id, on: db)), previousSentAt: nil)
+        } }
         switch step {
         case .done(let result):
             return result
-        case .mail(let mail, let userID, var response):
-            try await deliver(mail)
-            // Recorded only once the mail is out, so a failed send does not block an immediate retry.
-            try await markSent(userID: userID, confirmation: true, at: now)
-            response.confirmation_sent_at = WireDate.format(now)
+        case .mail(let mail, let userID, let response, let previousSentAt):
+            try await deliverRecordingFailure(mail, userID: userID, confirmation: true, previousSentAt: previousSentAt)
             return .user(response)
         }
     }
@@ -96,16 +99,16 @@ extension AuthService {
         let email = try normalizedEmail(body.email)
         let now = self.now()
         let redirect = redirectTarget(redirectTo)
-        let mail: (MailMessage, UserID)? = try await database.transaction { db in
+        let mail: (MailMessage, UserID, Date?)? = try await database.transaction { db in
             guard let user = try await UserRepository.find(email: email, on: db, forUpdate: true), !user.isConfirmed else {
                 return nil
             }
             try checkMailAllowed(lastSentAt: user.confirmationSentAt, now: now)
-            return (try await prepareConfirmation(for: user, challenge: nil, redirect: redirect, now: now, on: db), user.id)
+            try await setSentAt(userID: user.id, confirmation: true, to: now, on: db)
+            return (try await prepareConfirmation(for: user, challenge: nil, redirect: redirect, now: now, on: db), user.id, user.confirmationSentAt)
         }
-        if let (message, userID) = mail {
-            try await deliver(message)
-            try await markSent(userID: userID, confirmation: true, at: now)
+        if let (message, userID, previous) = mail {
+            try await deliverRecordingFailure(message, userID: userID, confirmation: true, previousSentAt: previous)
         }
     }
 
@@ -113,12 +116,14 @@ extension AuthService {
     func recover(_ body: RecoverRequest, redirectTo: String?, ip: String) async throws {
         try checkRateLimit(config.rateLimits.signup, bucket: "recover", ip: ip)
         let email = try normalizedEmail(body.email)
+        try checkEmailRateLimit(config.rateLimits.signup, bucket: "recover", email: email)
         let challenge = try pkceChallenge(body.code_challenge, body.code_challenge_method)
         let now = self.now()
         let redirect = redirectTarget(redirectTo)
-        let mail: (MailMessage, UserID)? = try await database.transaction { db in
+        let mail: (MailMessage, UserID, Date?)? = try await database.transaction { db in
             guard let user = try await UserRepository.find(email: email, on: db, forUpdate: true) else { return nil }
             try checkMailAllowed(lastSentAt: user.recoverySentAt, now: now)
+            try await setSentAt(userID: user.id, confirmation: false, to: now, on: db)
             let code = OneTimeCode.generate()
             let tokenHash = OneTimeCode.tokenHash(email: email, code: code)
             let flowID = try await createFlowState(challenge, method: "recovery", now: now, on: db)
@@ -128,11 +133,10 @@ extension AuthService {
                     redirectTo: redirect, createdAt: now),
                 on: db)
             let link = MailTemplates.link(baseURL: config.baseURL, tokenHash: tokenHash, type: "recovery", redirectTo: redirect)
-            return (MailTemplates.recovery(to: email, code: code, tokenHash: tokenHash, link: link), user.id)
+            return (MailTemplates.recovery(to: email, code: code, tokenHash: tokenHash, link: link), user.id, user.recoverySentAt)
         }
-        if let (message, userID) = mail {
-            try await deliver(message)
-            try await markSent(userID: userID, confirmation: false, at: now)
+        if let (message, userID, previous) = mail {
+            try await deliverRecordingFailure(message, userID: userID, confirmation: false, previousSentAt: previous)
         }
     }
 
@@ -154,11 +158,20 @@ extension AuthService {
         return MailTemplates.confirmation(to: email, code: code, tokenHash: tokenHash, link: link)
     }
 
-    private func markSent(userID: UserID, confirmation: Bool, at now: Date) async throws {
-        try await database.transaction { db in
-            guard var user = try await UserRepository.find(id: userID, on: db) else { return }
-            if confirmation { user.confirmationSentAt = now } else { user.recoverySentAt = now }
-            try await UserRepository.update(user, on: db)
+    /// The send time is recorded in the transaction that stores the code, so parallel requests cannot all pass
+    /// the resend interval; a failed delivery puts the previous time back so an immediate retry is allowed.
+    private func setSentAt(userID: UserID, confirmation: Bool, to date: Date?, on db: SQLConnection) async throws {
+        try await UserRepository.setMailSentAt(id: userID, confirmation: confirmation, to: date, on: db)
+    }
+
+    private func deliverRecordingFailure(_ message: MailMessage, userID: UserID, confirmation: Bool, previousSentAt: Date?) async throws {
+        do {
+            try await deliver(message)
+        } catch {
+            try? await database.transaction { db in
+                try await setSentAt(userID: userID, confirmation: confirmation, to: previousSentAt, on: db)
+            }
+            throw error
         }
     }
 

@@ -25,7 +25,7 @@ extension AuthService {
             hash = tokenHash
         } else if let token = body.token, !token.isEmpty, let rawEmail = body.email {
             email = try normalizedEmail(rawEmail)
-            try checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip, email: email)
+            try checkEmailRateLimit(config.rateLimits.verify, bucket: "verify", email: email!)
             hash = OneTimeCode.tokenHash(email: email!, code: token.trimmingCharacters(in: .whitespaces))
         } else if body.phone != nil {
             throw APIError(.badRequest, .validationFailed, "Phone verification is not enabled")
@@ -34,14 +34,16 @@ extension AuthService {
         }
         let now = self.now()
         let boundEmail = email
-        let result = try await database.transaction { db -> (AuthUser, StoredOneTimeToken)? in
-            try await consume(hash: hash, type: type, email: boundEmail, now: now, on: db)
+        // Consuming the code and starting the session is one transaction, so a failure cannot burn the code.
+        let session = try await database.transaction { db -> SessionResponse? in
+            guard let (user, _) = try await consume(hash: hash, type: type, email: boundEmail, now: now, on: db) else {
+                return nil
+            }
+            return try await startSession(for: user, method: "otp", now: now, on: db)
         }
-        // A wrong or expired code is refused after the transaction so that the expired row's removal sticks.
-        guard let (user, _) = result else { throw APIError.otpExpired }
-        return try await database.transaction { db in
-            try await startSession(for: user, method: "otp", now: now, on: db)
-        }
+        // A wrong or expired code is refused after commit so that an expired row's removal sticks.
+        guard let session else { throw APIError.otpExpired }
+        return session
     }
 
     /// `GET /verify?token&type&redirect_to`: the link in the mail.
@@ -51,23 +53,21 @@ extension AuthService {
             throw APIError.validation("Verify requires a token and a type")
         }
         let now = self.now()
-        let consumed = try await database.transaction { db in
-            try await consume(hash: tokenHash, type: type, email: nil, now: now, on: db)
-        }
-        guard let (user, token) = consumed else { throw APIError.otpExpired }
-        let redirect = redirectTarget(redirectTo ?? token.redirectTo)
-        if let flowID = token.flowStateID {
-            let code = UUID().uuidString.lowercased()
-            try await database.transaction { db in
+        let outcome = try await database.transaction { db -> LinkOutcome? in
+            guard let (user, token) = try await consume(hash: tokenHash, type: type, email: nil, now: now, on: db) else {
+                return nil
+            }
+            let redirect = redirectTarget(redirectTo ?? token.redirectTo)
+            if let flowID = token.flowStateID {
+                let code = UUID().uuidString.lowercased()
                 try await OneTimeTokenRepository.issueCode(
                     flowID: flowID, userID: user.id, authCodeHash: SecretToken.storageHash(code), now: now, on: db)
+                return .code(code, redirectTo: redirect)
             }
-            return .code(code, redirectTo: redirect)
+            return .session(try await startSession(for: user, method: "otp", now: now, on: db), type: typeText, redirectTo: redirect)
         }
-        let session = try await database.transaction { db in
-            try await startSession(for: user, method: "otp", now: now, on: db)
-        }
-        return .session(session, type: typeText, redirectTo: redirect)
+        guard let outcome else { throw APIError.otpExpired }
+        return outcome
     }
 
     /// `POST /token?grant_type=pkce`: exchanges the auth code from an email link for a session, checking the
@@ -78,15 +78,20 @@ extension AuthService {
             throw APIError.validation("invalid request: both auth code and code verifier should be non-empty")
         }
         let now = self.now()
-        return try await database.transaction { db in
+        enum Exchange: Sendable {
+            case session(SessionResponse)
+            case expired
+        }
+        let exchange = try await database.transaction { db -> Exchange in
             guard let flow = try await OneTimeTokenRepository.findFlow(authCodeHash: SecretToken.storageHash(code), on: db),
                 let issuedAt = flow.authCodeIssuedAt, let userID = flow.userID
             else {
                 throw APIError(.notFound, .flowStateNotFound, "invalid flow state, no valid flow state found")
             }
             guard now.timeIntervalSince(issuedAt) <= config.flowStateLifetime else {
+                // Deleted in a committed transaction; the error is raised after commit.
                 try await OneTimeTokenRepository.deleteFlow(id: flow.id, on: db)
-                throw APIError(.notFound, .flowStateExpired, "invalid flow state, flow state has expired")
+                return .expired
             }
             let method = PKCE.Method(rawValue: flow.codeChallengeMethod) ?? .s256
             guard PKCE.matches(verifier: verifier, challenge: flow.codeChallenge, method: method) else {
@@ -94,7 +99,11 @@ extension AuthService {
             }
             try await OneTimeTokenRepository.deleteFlow(id: flow.id, on: db)
             guard let user = try await UserRepository.find(id: userID, on: db) else { throw APIError.userNotFound }
-            return try await startSession(for: user, method: "otp", now: now, on: db)
+            return .session(try await startSession(for: user, method: "otp", now: now, on: db))
+        }
+        switch exchange {
+        case .session(let session): return session
+        case .expired: throw APIError(.notFound, .flowStateExpired, "invalid flow state, flow state has expired")
         }
     }
 

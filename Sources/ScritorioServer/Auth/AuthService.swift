@@ -34,10 +34,10 @@ struct AuthService: Sendable {
         let refreshToken = Self.newRefreshToken()
         try await SessionRepository.insertRefreshToken(
             token: refreshToken, parent: nil, userID: user.id, sessionID: session.id, now: now, on: db)
+        try await UserRepository.recordSignIn(id: user.id, at: now, on: db)
         var user = user
         user.lastSignInAt = now
         user.updatedAt = now
-        try await UserRepository.update(user, on: db)
         return try await sessionResponse(user: user, session: session, refreshToken: refreshToken, now: now, on: db, weakPassword: weakPassword)
     }
 
@@ -57,6 +57,16 @@ struct AuthService: Sendable {
         return SessionResponse(
             accessToken: token, expiresIn: lifetime, expiresAt: iat + Int64(lifetime), refreshToken: refreshToken,
             user: UserResponse(user, identities: identities), weakPassword: weakPassword)
+    }
+
+    /// Runs `body` again once if it lost a race to create the same row (two first sign-ups for one address at
+    /// the same moment): the second run sees the row and takes the normal path for an existing account.
+    func retryingOnRace<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch StoreError.uniqueViolation {
+            return try await body()
+        }
     }
 
     /// GoTrue's v1 refresh tokens: 12 lowercase base32 characters.
@@ -91,10 +101,14 @@ struct AuthService: Sendable {
         }
     }
 
-    func checkRateLimit(_ rule: RateLimitRule, bucket: String, ip: String, email: String? = nil) throws {
-        let now = self.now()
-        try limiter.check(rule, key: "\(bucket):ip:\(ip)", now: now)
-        if let email { try limiter.check(rule, key: "\(bucket):email:\(email)", now: now) }
+    /// Per-IP limit for an endpoint.
+    func checkRateLimit(_ rule: RateLimitRule, bucket: String, ip: String) throws {
+        try limiter.check(rule, key: "\(bucket):ip:\(ip)", now: now())
+    }
+
+    /// Per-email limit for an endpoint, so spreading attempts over many IPs does not help against one account.
+    func checkEmailRateLimit(_ rule: RateLimitRule, bucket: String, email: String) throws {
+        try limiter.check(rule, key: "\(bucket):email:\(email)", now: now())
     }
 
     /// The 60-second rule between two mails of one kind to one user, and the global hourly mail budget.

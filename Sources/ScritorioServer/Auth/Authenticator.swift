@@ -42,12 +42,13 @@ struct Authenticator: Sendable {
         let identity = try await verifiedIdentity(request)
         guard builtIn else { return identity }
         try await database.read { db in
+            // The user first: deleting a user removes its sessions too, and the answer should say the user is gone.
+            guard try await UserRepository.find(id: identity.userID, on: db) != nil else { throw APIError.userNotFound }
             if let sessionID = identity.sessionID {
                 guard try await SessionRepository.exists(id: sessionID, userID: identity.userID, on: db) else {
                     throw APIError.sessionNotFound
                 }
             }
-            guard try await UserRepository.find(id: identity.userID, on: db) != nil else { throw APIError.userNotFound }
         }
         return identity
     }

@@ -4,7 +4,7 @@ import ScritorioCore
 /// The confirmation and recovery mails: a 6-digit code and a link to `/auth/v1/verify`, as GoTrue sends.
 enum MailTemplates {
     static func link(baseURL: String, tokenHash: String, type: String, redirectTo: String) -> String {
-        var components = URLComponents(string: baseURL + "/auth/v1/verify")!
+        guard var components = URLComponents(string: baseURL + "/auth/v1/verify") else { return baseURL }
         components.queryItems = [
             URLQueryItem(name: "token", value: tokenHash), URLQueryItem(name: "type", value: type),
             URLQueryItem(name: "redirect_to", value: redirectTo),

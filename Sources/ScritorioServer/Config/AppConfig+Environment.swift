@@ -20,21 +20,24 @@ extension AppConfig {
         }
         func number(_ key: String) throws -> Double? {
             guard let text = value(key) else { return nil }
-            guard let number = Double(text), number >= 0 else {
+            guard let number = Double(text), number >= 0, number < 1e12 else {
                 throw ConfigError(description: "\(key) must be a non-negative number")
             }
             return number
         }
 
         if let host = value("SCRITORIO_HOST") { config.host = host }
-        if let port = try number("SCRITORIO_PORT") { config.port = Int(port) }
+        if let port = try number("SCRITORIO_PORT") {
+            guard port <= 65535 else { throw ConfigError(description: "SCRITORIO_PORT must be 0-65535") }
+            config.port = Int(port)
+        }
         if let dir = value("SCRITORIO_DATA_DIR") { config.dataDirectory = dir }
         config.sandbox = flag("SCRITORIO_SANDBOX")
         config.databaseURL = value("DATABASE_URL")
         config.publishableKey = value("SCRITORIO_PUBLISHABLE_KEY")
         config.autoconfirm = flag("SCRITORIO_AUTH_AUTOCONFIRM")
-        config.externalURL = value("SCRITORIO_EXTERNAL_URL")
-        config.siteURL = value("SCRITORIO_SITE_URL")
+        config.externalURL = try url(value("SCRITORIO_EXTERNAL_URL"), "SCRITORIO_EXTERNAL_URL")
+        config.siteURL = try url(value("SCRITORIO_SITE_URL"), "SCRITORIO_SITE_URL")
         config.redirectAllowList = list(value("SCRITORIO_REDIRECT_ALLOW_LIST"))
         config.googleClientIDs = list(value("SCRITORIO_GOOGLE_CLIENT_IDS") ?? value("GOOGLE_CLIENT_ID"))
         config.skipNonceCheck = flag("SCRITORIO_GOOGLE_SKIP_NONCE_CHECK")
@@ -45,7 +48,6 @@ extension AppConfig {
         if let seconds = try number("SCRITORIO_AUTH_ACCESS_TOKEN_TTL"), seconds >= 30 { config.accessTokenLifetime = seconds }
         if let seconds = try number("SCRITORIO_AUTH_OTP_TTL"), seconds >= 60 { config.otpLifetime = seconds }
         if let length = try number("SCRITORIO_AUTH_PASSWORD_MIN_LENGTH") { config.passwordMinLength = max(6, Int(length)) }
-        if let bytes = try number("SCRITORIO_MAX_BODY_BYTES"), bytes >= 1024 { config.maxBodySize = Int(bytes) }
 
         switch value("SCRITORIO_AUTH")?.lowercased() {
         case nil, "builtin", "built-in", "scritorio": config.authMode = .builtIn
@@ -55,7 +57,11 @@ extension AppConfig {
             guard url != nil || secret != nil else {
                 throw ConfigError(description: "SCRITORIO_AUTH=supabase needs SUPABASE_URL and/or SUPABASE_JWT_SECRET")
             }
-            config.authMode = .supabase(url: url, jwtSecret: secret)
+            // Supabase's tokens say `iss: {URL}/auth/v1`; without the URL the issuer must be given explicitly.
+            guard let issuer = value("SUPABASE_JWT_ISSUER") ?? url.map({ $0 + "/auth/v1" }) else {
+                throw ConfigError(description: "SCRITORIO_AUTH=supabase with only SUPABASE_JWT_SECRET needs SUPABASE_URL or SUPABASE_JWT_ISSUER")
+            }
+            config.authMode = .supabase(url: url, jwtSecret: secret, issuer: issuer)
         case let other?:
             throw ConfigError(description: "SCRITORIO_AUTH must be builtin or supabase, not \(other)")
         }
@@ -78,6 +84,15 @@ extension AppConfig {
         config.paddle = try PaddleConfig.fromEnvironment(env)
         config.rateLimits = limits
         return config
+    }
+
+    /// An absolute URL with a scheme and host, or a clear error at start-up (not a crash at the first mail).
+    private static func url(_ text: String?, _ key: String) throws -> String? {
+        guard let text else { return nil }
+        guard let components = URLComponents(string: text), components.scheme != nil, components.host?.isEmpty == false else {
+            throw ConfigError(description: "\(key) must be an absolute URL such as https://auth.example.com")
+        }
+        return text
     }
 
     private static func list(_ text: String?) -> [String] {

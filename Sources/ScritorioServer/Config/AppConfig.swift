@@ -7,7 +7,7 @@ public enum AuthMode: Sendable, Equatable {
     case builtIn
     /// A Supabase project is: Scritorio serves no `/auth/v1` and trusts only that project's tokens,
     /// checked against its JWKS (`SUPABASE_URL`) and/or the legacy HS256 secret.
-    case supabase(url: String?, jwtSecret: String?)
+    case supabase(url: String?, jwtSecret: String?, issuer: String)
 
     var name: String {
         switch self {
@@ -59,8 +59,6 @@ public struct AppConfig: Sendable {
     public var smtpURL: String?
     public var mailFrom = "Scritorio <no-reply@scritorio.local>"
     public var rateLimits = RateLimitConfig()
-    /// Largest request body accepted, in bytes.
-    public var maxBodySize = 64 * 1024
     public var paddle = PaddleConfig()
 
     public init() {}

@@ -51,7 +51,7 @@ struct AuthController: Sendable {
         case "pkce":
             return JSONResponse(try await auth.pkceGrant(try await JSONBody.decode(PKCEGrantRequest.self, from: request, context: context), ip: ip))
         case let other:
-            throw APIError(.badRequest, .unsupportedGrantType, "unsupported_grant_type: \(other ?? "(none)")")
+            throw APIError.oauth("unsupported grant type \(other ?? "(none)")", error: "unsupported_grant_type", code: .unsupportedGrantType)
         }
     }
 
@@ -97,16 +97,24 @@ struct AuthController: Sendable {
                     ("expires_in", String(session.expires_in)), ("refresh_token", session.refresh_token),
                     ("token_type", "bearer"), ("type", type),
                 ])
-                return Self.redirect(to: redirect + "#" + fragment)
+                return Self.redirect(to: Self.replacingFragment(of: redirect, with: fragment))
             }
-        } catch let error as APIError {
+        } catch {
+            // Every failure goes back to the app as a fragment; a browser following a mail link cannot use JSON.
+            let error = ErrorMiddleware<AppRequestContext>.map(error, logger: context.logger)
             let redirect = auth.redirectTarget(requested)
             let fragment = Self.encode([
                 ("error", error.status == .forbidden ? "access_denied" : "invalid_request"),
                 ("error_code", error.code.rawValue), ("error_description", error.message),
             ])
-            return Self.redirect(to: redirect + "#" + fragment)
+            return Self.redirect(to: Self.replacingFragment(of: redirect, with: fragment))
         }
+    }
+
+    /// The redirect with its own fragment (if any) replaced, so the answer is the only fragment.
+    static func replacingFragment(of url: String, with fragment: String) -> String {
+        let base = url.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? url
+        return base + "#" + fragment
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {

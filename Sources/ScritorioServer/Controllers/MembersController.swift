@@ -41,11 +41,11 @@ struct MembersController: Sendable {
     }
 
     /// Edge Functions answer 401 for any token they cannot use (Supabase's relay and the seed's `getUser`
-    /// check both do), so a bad JWT is 401 here rather than GoTrue's 403.
+    /// check both do), so a bad JWT or an ended session is 401 here rather than GoTrue's 403.
     func functionIdentity(_ request: Request) async throws -> Identity {
         do {
             return try await authenticator.identity(request)
-        } catch var error as APIError where error.code == .badJWT {
+        } catch var error as APIError where [.badJWT, .sessionNotFound, .userNotFound].contains(error.code) {
             error.status = .unauthorized
             throw error
         }

@@ -18,7 +18,7 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
+        let path = request.normalizedPath
         let guarded = path.hasPrefix("/auth/v1/") || path.hasPrefix("/functions/v1/")
         guard guarded, request.method != .options, !Self.exemptPaths.contains(path) else {
             return try await next(request, context)

@@ -31,6 +31,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case StoreError.lockTimeout:
             return APIError(.conflict, .conflict, "Another request is updating this session; try again")
+        case StoreError.uniqueViolation:
+            // Two requests raced to create the same thing; the other one won. Retrying gives the normal answer.
+            return APIError(.conflict, .conflict, "A simultaneous request created this already; try again")
         case let error as DecodingError:
             return APIError.validation("Could not read the request body: \(Self.describe(error))")
         default:
@@ -56,9 +59,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         headers[.contentType] = "application/json"
         if let retry = error.retryAfter { headers[.retryAfter] = String(retry) }
         var body: [String: JSONBodyValue] = [:]
-        if request.uri.path.hasPrefix("/auth/v1") {
-            if error.oauthShape {
-                body = ["error": .string("invalid request"), "error_description": .string(error.message)]
+        if request.normalizedPath.hasPrefix("/auth/v1") {
+            if let oauthError = error.oauthError {
+                body = ["error": .string(oauthError), "error_description": .string(error.message)]
             } else if SupabaseAPIVersion.isVersioned(request) {
                 body = ["code": .string(error.code.rawValue), "message": .string(error.message)]
             } else {

@@ -16,6 +16,10 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(now: Date) async throws -> [Int] {
         try await database.transaction { connection in
+            if connection.kind == .postgres {
+                // Two replicas starting together would otherwise race to create the bookkeeping table.
+                try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001)").run()
+            }
             try await connection.sql.raw(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (

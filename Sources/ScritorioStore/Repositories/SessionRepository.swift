@@ -25,9 +25,9 @@ public enum SessionRepository {
             """).run()
     }
 
-    public static func find(id: SessionID, on db: SQLConnection) async throws -> AuthSession? {
+    public static func find(id: SessionID, on db: SQLConnection, forUpdate: Bool = false) async throws -> AuthSession? {
         guard let row = try await db.sql.raw(
-            "SELECT id, user_id, amr, created_at, updated_at FROM auth_sessions WHERE id = \(bind: id.rawValue)"
+            "SELECT id, user_id, amr, created_at, updated_at FROM auth_sessions WHERE id = \(bind: id.rawValue)\(unsafeRaw: forUpdate ? db.forUpdate : "")"
         ).first() else { return nil }
         let amrText = try row.decode(column: "amr", as: String.self)
         return AuthSession(

@@ -29,6 +29,22 @@ public enum UserRepository {
             """).run()
     }
 
+    /// Records a sign-in. Only these two columns: the user row read before a slow bcrypt check may be stale,
+    /// and writing it back whole could undo a concurrent password change.
+    public static func recordSignIn(id: UserID, at now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw(
+            "UPDATE auth_users SET last_sign_in_at = \(bind: now), updated_at = \(bind: now) WHERE id = \(bind: id.rawValue)"
+        ).run()
+    }
+
+    /// Sets `confirmation_sent_at` (or `recovery_sent_at`) alone.
+    public static func setMailSentAt(id: UserID, confirmation: Bool, to date: Date?, on db: SQLConnection) async throws {
+        let column = confirmation ? "confirmation_sent_at" : "recovery_sent_at"
+        try await db.sql.raw(
+            "UPDATE auth_users SET \(unsafeRaw: column) = \(bind: date) WHERE id = \(bind: id.rawValue)"
+        ).run()
+    }
+
     public static func find(id: UserID, on db: SQLConnection, forUpdate: Bool = false) async throws -> AuthUser? {
         try await db.sql.raw(
             "SELECT \(unsafeRaw: userColumns) FROM auth_users WHERE id = \(bind: id.rawValue)\(unsafeRaw: forUpdate ? db.forUpdate : "")"
