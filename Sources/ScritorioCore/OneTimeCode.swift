@@ -59,9 +59,19 @@ public func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
     return difference == 0
 }
 
+private let hexDigits = Array("0123456789abcdef".utf8)
+
 extension Sequence where Element == UInt8 {
-    /// Lower-case hex.
-    public var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lower-case hex. (Table-driven: this runs on every authenticated request, for the token cache key.)
+    public var hexString: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
 
 extension Digest {

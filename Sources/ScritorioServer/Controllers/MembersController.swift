@@ -68,16 +68,16 @@ struct MembersController: Sendable {
     }
 
     @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<MeResponse> {
-        let identity = try await authenticator.identity(request)
-        let builtIn = authenticator.builtIn
-        let (user, profile, member) = try await database.read { db in
-            let user = builtIn ? try await UserRepository.find(id: identity.userID, on: db) : nil
-            return (
-                user, try await MemberRepository.findProfile(userID: identity.userID, on: db),
-                try await MemberRepository.find(userID: identity.userID, on: db)
-            )
+        // The session and user checks of `Authenticator.identity` are folded into the one read below.
+        let identity = try await authenticator.verifiedIdentity(request)
+        let snapshot = try await database.read { db in
+            try await MeRepository.load(userID: identity.userID, sessionID: identity.sessionID, on: db)
         }
-        let userDTO = if let user {
+        if authenticator.builtIn {
+            guard snapshot.user != nil else { throw APIError.userNotFound }
+            if identity.sessionID != nil, !snapshot.sessionExists { throw APIError.sessionNotFound }
+        }
+        let userDTO = if let user = snapshot.user {
             MeUserDTO(
                 id: user.id.description, email: user.email, emailConfirmedAt: user.emailConfirmedAt.map(WireDate.format),
                 createdAt: WireDate.format(user.createdAt), userMetadata: user.userMetadata)
@@ -85,6 +85,7 @@ struct MembersController: Sendable {
             MeUserDTO(id: identity.userID.description, email: identity.email, emailConfirmedAt: nil, createdAt: nil,
                       userMetadata: identity.userMetadata)
         }
-        return JSONResponse(MeResponse(user: userDTO, profile: profile.map(ProfileDTO.init), member: member.map(MemberDTO.init)))
+        return JSONResponse(MeResponse(
+            user: userDTO, profile: snapshot.profile.map(ProfileDTO.init), member: snapshot.member.map(MemberDTO.init)))
     }
 }

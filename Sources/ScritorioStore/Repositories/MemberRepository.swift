@@ -20,30 +20,39 @@ public enum MemberRepository {
         return !rows.isEmpty
     }
 
+    static let memberColumns = [
+        "id", "type", "plan", "is_on_trial", "trial_ends_at", "words_today", "words_this_month", "words_total",
+        "tokens_today", "tokens_this_month", "tokens_total", "today_reset_at", "this_month_reset_at", "created_at",
+        "updated_at",
+    ]
+
     public static func find(userID: UserID, on db: SQLConnection) async throws -> Member? {
-        guard let row = try await db.sql.raw("""
-            SELECT id, type, plan, is_on_trial, trial_ends_at, words_today, words_this_month, words_total, tokens_today,
-            tokens_this_month, tokens_total, today_reset_at, this_month_reset_at, created_at, updated_at
-            FROM members WHERE id = \(bind: userID.rawValue)
-            """).first() else { return nil }
+        try await db.sql.raw(
+            "SELECT \(unsafeRaw: memberColumns.joined(separator: ", ")) FROM members WHERE id = \(bind: userID.rawValue)"
+        ).first().map { try decodeMember($0, prefix: "") }
+    }
+
+    /// Reads a member from columns named `prefix + column` (joins alias them to stay unambiguous).
+    static func decodeMember(_ row: any SQLRow, prefix: String) throws -> Member {
+        func column(_ name: String) -> String { prefix + name }
         var counters = UsageCounters()
-        counters.wordsToday = try row.decode(column: "words_today", as: Int64.self)
-        counters.wordsThisMonth = try row.decode(column: "words_this_month", as: Int64.self)
-        counters.wordsTotal = try row.decode(column: "words_total", as: Int64.self)
-        counters.tokensToday = try row.decode(column: "tokens_today", as: Int64.self)
-        counters.tokensThisMonth = try row.decode(column: "tokens_this_month", as: Int64.self)
-        counters.tokensTotal = try row.decode(column: "tokens_total", as: Int64.self)
+        counters.wordsToday = try row.decode(column: column("words_today"), as: Int64.self)
+        counters.wordsThisMonth = try row.decode(column: column("words_this_month"), as: Int64.self)
+        counters.wordsTotal = try row.decode(column: column("words_total"), as: Int64.self)
+        counters.tokensToday = try row.decode(column: column("tokens_today"), as: Int64.self)
+        counters.tokensThisMonth = try row.decode(column: column("tokens_this_month"), as: Int64.self)
+        counters.tokensTotal = try row.decode(column: column("tokens_total"), as: Int64.self)
         return Member(
-            id: UserID(try row.decode(column: "id", as: UUID.self)),
-            type: try row.decode(column: "type", as: String.self),
-            plan: MemberPlan(rawValue: try row.decode(column: "plan", as: String.self)),
-            isOnTrial: try row.decode(column: "is_on_trial", as: Bool.self),
-            trialEndsAt: try row.decode(column: "trial_ends_at", as: Date?.self),
+            id: UserID(try row.decode(column: column("id"), as: UUID.self)),
+            type: try row.decode(column: column("type"), as: String.self),
+            plan: MemberPlan(rawValue: try row.decode(column: column("plan"), as: String.self)),
+            isOnTrial: try row.decode(column: column("is_on_trial"), as: Bool.self),
+            trialEndsAt: try row.decode(column: column("trial_ends_at"), as: Date?.self),
             counters: counters,
-            todayResetAt: try row.decode(column: "today_reset_at", as: Date.self),
-            thisMonthResetAt: try row.decode(column: "this_month_reset_at", as: Date.self),
-            createdAt: try row.decode(column: "created_at", as: Date.self),
-            updatedAt: try row.decode(column: "updated_at", as: Date.self))
+            todayResetAt: try row.decode(column: column("today_reset_at"), as: Date.self),
+            thisMonthResetAt: try row.decode(column: column("this_month_reset_at"), as: Date.self),
+            createdAt: try row.decode(column: column("created_at"), as: Date.self),
+            updatedAt: try row.decode(column: column("updated_at"), as: Date.self))
     }
 
     // MARK: Profiles
