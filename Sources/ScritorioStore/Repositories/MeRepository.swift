@@ -39,7 +39,8 @@ public enum MeRepository {
             confirmationSentAt: try row.decode(column: "u_confirmation_sent_at", as: Date?.self),
             recoverySentAt: try row.decode(column: "u_recovery_sent_at", as: Date?.self),
             lastSignInAt: try row.decode(column: "u_last_sign_in_at", as: Date?.self),
-            appMetadata: .fromJSONText(try row.decode(column: "u_raw_app_meta_data", as: String?.self)),
+            // Not shown by /v1/me; skipping it saves a JSON parse per request.
+            appMetadata: [:],
             userMetadata: .fromJSONText(try row.decode(column: "u_raw_user_meta_data", as: String?.self)),
             createdAt: try row.decode(column: "u_created_at", as: Date.self),
             updatedAt: try row.decode(column: "u_updated_at", as: Date.self))
