@@ -34,7 +34,7 @@ enum PostgresURL {
             host: host, port: components.port ?? 5432, username: user,
             password: components.password, database: database.isEmpty ? nil : database,
             tls: tls)
-        configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? 20
+        configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? 40
         if let schema = query["search_path"], !schema.isEmpty {
             // Lets tests (and shared databases) keep Scritorio's tables in their own schema.
             configuration.options.additionalStartupParameters = [("search_path", schema)]

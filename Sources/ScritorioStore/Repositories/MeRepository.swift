@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import ScritorioCore
 
-/// Everything `GET /v1/me` shows, read in one statement: the account (built-in mode), whether the token's
+/// Everything `GET /v1/me` shows (only the user fields it shows), read in one statement: the account (built-in mode), whether the token's
 /// session still exists, the profile and the member. One round trip instead of five keeps the hottest
 /// authenticated read cheap.
 public struct MeSnapshot: Sendable {
@@ -13,16 +13,18 @@ public struct MeSnapshot: Sendable {
 }
 
 public enum MeRepository {
+    /// Built once: the statement text is the same for every request, only the binds change.
+    static let columns: String = {
+        let user = ["id", "email", "email_confirmed_at", "created_at", "raw_user_meta_data"].map { "u.\($0) AS u_\($0)" }
+        let profile = ["id", "display_name", "created_at", "updated_at"].map { "p.\($0) AS p_\($0)" }
+        let member = MemberRepository.memberColumns.map { "m.\($0) AS m_\($0)" }
+        return (user + profile + member).joined(separator: ", ")
+    }()
+
     public static func load(userID: UserID, sessionID: SessionID?, on db: SQLConnection) async throws -> MeSnapshot {
-        let memberColumns = MemberRepository.memberColumns.map { "m.\($0) AS m_\($0)" }.joined(separator: ", ")
-        let userColumns = UserRepository.userColumns
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .map { "u.\($0) AS u_\($0)" }.joined(separator: ", ")
         let session = sessionID?.rawValue ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         guard let row = try await db.sql.raw("""
-            SELECT \(unsafeRaw: userColumns),
-            p.id AS p_id, p.display_name AS p_display_name, p.created_at AS p_created_at, p.updated_at AS p_updated_at,
-            \(unsafeRaw: memberColumns),
+            SELECT \(unsafeRaw: columns),
             (SELECT COUNT(*) FROM auth_sessions s WHERE s.id = \(bind: session) AND s.user_id = k.uid) AS session_count
             FROM (SELECT \(bind: userID.rawValue) AS uid) k
             LEFT JOIN auth_users u ON u.id = k.uid
@@ -36,14 +38,12 @@ public enum MeRepository {
             email: try row.decode(column: "u_email", as: String?.self),
             encryptedPassword: nil,
             emailConfirmedAt: try row.decode(column: "u_email_confirmed_at", as: Date?.self),
-            confirmationSentAt: try row.decode(column: "u_confirmation_sent_at", as: Date?.self),
-            recoverySentAt: try row.decode(column: "u_recovery_sent_at", as: Date?.self),
-            lastSignInAt: try row.decode(column: "u_last_sign_in_at", as: Date?.self),
+            confirmationSentAt: nil, recoverySentAt: nil, lastSignInAt: nil,
             // Not shown by /v1/me; skipping it saves a JSON parse per request.
             appMetadata: [:],
             userMetadata: .fromJSONText(try row.decode(column: "u_raw_user_meta_data", as: String?.self)),
             createdAt: try row.decode(column: "u_created_at", as: Date.self),
-            updatedAt: try row.decode(column: "u_updated_at", as: Date.self))
+            updatedAt: try row.decode(column: "u_created_at", as: Date.self))
         let profile = try row.decode(column: "p_id", as: UUID?.self) == nil ? nil : Profile(
             id: userID,
             displayName: try row.decode(column: "p_display_name", as: String?.self),
