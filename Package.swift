@@ -129,6 +129,7 @@ let package = Package(
             name: "ScritorioServerTests",
             dependencies: [
                 "ScritorioServer",
+                "ScritorioAPI",
                 "ScritorioSandbox",
                 "ScritorioStore",
                 "ScritorioTestSupport",

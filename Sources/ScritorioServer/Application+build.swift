@@ -56,6 +56,10 @@ public func buildApplication(
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Scritorio"),
         logger: logger)
     app.addServices(DatabaseService(database: dependencies.database))
+    if config.runWebhookProcessor {
+        let applier = BillingApplier(catalog: try config.loadCatalog(), grace: config.billingGrace)
+        app.addServices(WebhookProcessor(database: dependencies.database, applier: applier, now: dependencies.now, logger: logger))
+    }
     app.beforeServerStarts {
         let applied = try await Migrator(database: dependencies.database).migrate(now: dependencies.now())
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }

@@ -34,7 +34,9 @@ enum PostgresURL {
             host: host, port: components.port ?? 5432, username: user,
             password: components.password, database: database.isEmpty ? nil : database,
             tls: tls)
-        configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? 40
+        // Measured on the 2-core benchmark host: a small pool beats a large one (fewer backends competing for
+        // the same cores); `pool_max=` raises it for a remote database.
+        configuration.options.maximumConnections = Int(query["pool_max"] ?? "") ?? max(8, 4 * ProcessInfo.processInfo.activeProcessorCount)
         if let schema = query["search_path"], !schema.isEmpty {
             // Lets tests (and shared databases) keep Scritorio's tables in their own schema.
             configuration.options.additionalStartupParameters = [("search_path", schema)]

@@ -38,8 +38,13 @@ public struct Grant: Sendable, Equatable {
         self.revokedAt = revokedAt
     }
 
+    /// Stored moments come back within this of what was written (PostgreSQL keeps microseconds, SQLite a
+    /// double), so a grant revoked "now" must read as revoked "now" after a round trip.
+    static let resolution: TimeInterval = 0.001
+
     /// Whether the grant is in force at `now`.
     public func isActive(at now: Date) -> Bool {
+        let now = now.addingTimeInterval(Self.resolution)
         if let revokedAt, revokedAt <= now { return false }
         if let startsAt, now < startsAt { return false }
         if let endsAt, now >= endsAt { return false }

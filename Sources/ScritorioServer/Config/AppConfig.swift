@@ -60,6 +60,27 @@ public struct AppConfig: Sendable {
     public var mailFrom = "Scritorio <no-reply@scritorio.local>"
     public var rateLimits = RateLimitConfig()
     public var paddle = PaddleConfig()
+    /// Path of the catalog JSON (`SCRITORIO_CATALOG`); else `catalog.json` in the data directory; else, in the
+    /// sandbox, the sandbox catalog.
+    public var catalogPath: String?
+    /// How long a past-due subscription keeps access.
+    public var billingGrace: TimeInterval = 7 * 86_400
+    /// Whether this process runs the webhook processor (several replicas may).
+    public var runWebhookProcessor = true
+
+    /// The catalog this configuration names.
+    public func loadCatalog() throws -> Catalog {
+        let path = catalogPath ?? dataDirectory + "/catalog.json"
+        if FileManager.default.fileExists(atPath: path) {
+            do {
+                return try Catalog.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
+            } catch {
+                throw ConfigError(description: "catalog \(path) is not valid: \(error)")
+            }
+        }
+        if catalogPath != nil { throw ConfigError(description: "SCRITORIO_CATALOG names \(path), which does not exist") }
+        return sandbox ? .sandbox : Catalog(plans: [])
+    }
 
     public init() {}
 

@@ -34,9 +34,9 @@ public enum WebhookEventRepository {
     public static func insert(_ event: IncomingWebhookEvent, on db: SQLConnection) async throws -> Bool {
         let rows = try await db.sql.raw("""
             INSERT INTO billing_webhook_events
-            (provider, event_id, event_type, mode, payload, received_at, occurred_at, status, attempts, next_attempt_at)
+            (provider, event_id, event_type, mode, payload, received_at, occurred_at, status, attempts)
             VALUES (\(bind: event.provider.rawValue), \(bind: event.eventID), \(bind: event.eventType), \(bind: event.mode.rawValue),
-            \(bind: event.payload), \(bind: event.receivedAt), \(bind: event.occurredAt), 'pending', 0, \(bind: event.receivedAt))
+            \(bind: event.payload), \(bind: event.receivedAt), \(bind: event.occurredAt), 'pending', 0)
             ON CONFLICT (provider, event_id) DO NOTHING RETURNING id
             """).all()
         return !rows.isEmpty

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import ScritorioCore
+import ScritorioStore
+
+/// Applies decoded provider events to customers, subscriptions, orders and grants, then recomputes the
+/// user's entitlements and `members.plan`. Runs inside the caller's transaction (one per event).
+struct BillingApplier: Sendable {
+    let catalog: Catalog
+    /// How long a past-due subscription keeps access.
+    let grace: TimeInterval
+
+    /// What happened to an event.
+    enum Outcome: Equatable, Sendable {
+        case applied(UserID)
+        /// Older than what is stored: recorded, not applied.
+        case stale
+        case ignored
+        /// No user could be found: kept for an admin to link.
+        case orphan
+    }
+
+    func apply(_ event: BillingEvent, now: Date, on db: SQLConnection) async throws -> Outcome {
+        switch event {
+        case .ignored:
+            return .ignored
+        case .customer(let change):
+            let email = change.email
+            let user = try await email.asyncFlatMap { try await BillingRepository.uniqueUser(email: $0, on: db) }
+            try await BillingRepository.upsertCustomer(change, userID: user, now: now, on: db)
+            return user.map(Outcome.applied) ?? .ignored
+        case .subscription(let change):
+            let stored = try await BillingRepository.subscription(provider: change.provider, id: change.subscriptionID, on: db)
+            if let stored, stored.change.occurredAt > change.occurredAt { return .stale }
+            guard let user = try await resolveUser(change.userID ?? stored?.userID, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
+                return .orphan
+            }
+            let plan = change.priceIDs.lazy.compactMap { catalog.plan(provider: change.provider, mode: change.mode, priceID: $0) }.first
+            try await BillingRepository.save(change, userID: user, planCode: plan?.code, now: now, on: db)
+            try await recompute(user, now: now, on: db)
+            return .applied(user)
+        case .order(let change):
+            if let stored = try await BillingRepository.orderUpdatedAt(provider: change.provider, id: change.orderID, on: db),
+                let storedAt = stored, storedAt > change.occurredAt
+            {
+                return .stale
+            }
+            guard let user = try await resolveUser(change.userID, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
+                return .orphan
+            }
+            try await BillingRepository.save(change, userID: user, now: now, on: db)
+            try await applyOrderGrants(change, user: user, now: now, on: db)
+            try await recompute(user, now: now, on: db)
+            return .applied(user)
+        }
+    }
+
+    /// The user an event belongs to: its own `custom_data` user id, else the customer's linked user, else the one
+    /// account with the customer's email.
+    private func resolveUser(
+        _ direct: UserID?, customerID: String?, provider: BillingProvider, mode: BillingMode, on db: SQLConnection
+    ) async throws -> UserID? {
+        if let direct { return direct }
+        guard let customerID, let customer = try await BillingRepository.customer(provider: provider, mode: mode, customerID: customerID, on: db) else {
+            return nil
+        }
+        if let user = customer.userID { return user }
+        guard let email = customer.email else { return nil }
+        return try await BillingRepository.uniqueUser(email: email, on: db)
+    }
+
+    /// One-off purchases grant for good; a refund revokes. Orders of a subscription are provisioned through the
+    /// subscription, except that a paid first order counts until the subscription's own events arrive.
+    private func applyOrderGrants(_ change: OrderChange, user: UserID, now: Date, on db: SQLConnection) async throws {
+        let codes = catalog.entitlements(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs)
+        let refunded = ["refunded", "canceled"].contains(change.status)
+        guard change.isPaid || refunded else { return }
+        for code in codes {
+            try await BillingRepository.saveGrant(
+                Grant(code: code, source: .order(change.orderID), startsAt: nil,
+                      endsAt: change.subscriptionID == nil ? nil : change.occurredAt.addingTimeInterval(3 * 86_400),
+                      revokedAt: refunded ? now : nil),
+                userID: user, now: now, on: db)
+        }
+    }
+
+    /// Subscription grants from the access rule, then the member's plan from all grants.
+    func recompute(_ user: UserID, now: Date, on db: SQLConnection) async throws {
+        for stored in try await BillingRepository.subscriptions(of: user, on: db) {
+            let change = stored.change
+            let decision = AccessRule.decide(change.snapshot, now: now, grace: grace)
+            let codes = stored.planCode.flatMap { catalog.plan(code: $0)?.entitlements }
+                ?? catalog.entitlements(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs)
+            for code in codes {
+                try await BillingRepository.saveGrant(
+                    Grant(code: code, source: .subscription(change.subscriptionID), startsAt: nil,
+                          endsAt: decision.granted ? decision.until : nil, revokedAt: decision.granted ? nil : now),
+                    userID: user, now: now, on: db)
+            }
+        }
+        let plan = EntitlementSet.plan(for: try await BillingRepository.grants(of: user, on: db), at: now)
+        try await BillingRepository.setMemberPlan(userID: user, plan: plan, now: now, on: db)
+    }
+}
+
+extension Optional {
+    fileprivate func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import ScritorioCore
+import ScritorioStore
+import ServiceLifecycle
+
+/// Applies stored webhook events in the background: claims due events, applies each in its own transaction,
+/// and records the outcome. A failing event is retried with exponential back-off and parked after
+/// `maxAttempts`, so it never blocks the others. Safe to run on several replicas (claims are leased).
+struct WebhookProcessor: Service {
+    let database: Database
+    let applier: BillingApplier
+    let now: @Sendable () -> Date
+    let logger: Logger
+    var interval: Duration = .milliseconds(250)
+    var batchSize = 50
+    var maxAttempts = 8
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let processed = (try? await drainOnce()) ?? 0
+                if processed == 0 { try? await Task.sleep(for: interval) }
+            }
+        }
+    }
+
+    /// Processes one batch; returns how many events it handled.
+    @discardableResult
+    func drainOnce() async throws -> Int {
+        let start = now()
+        let batch = try await database.transaction { db in
+            try await WebhookQueue.claim(limit: batchSize, now: start, leaseUntil: start.addingTimeInterval(60), on: db)
+        }
+        for event in batch { await process(event) }
+        return batch.count
+    }
+
+    private func process(_ event: ClaimedWebhookEvent) async {
+        let at = now()
+        do {
+            let decoded: BillingEvent
+            switch event.provider {
+            case .paddle:
+                decoded = try PaddleEventDecoder.decode(Data(event.payload.utf8), mode: event.mode).event
+            default:
+                decoded = .ignored(type: "unsupported provider \(event.provider.rawValue)")
+            }
+            try await database.transaction { db in
+                let outcome = try await applier.apply(decoded, now: at, on: db)
+                let (status, user): (String, UserID?) = switch outcome {
+                case .applied(let user): ("processed", user)
+                case .stale: ("stale", nil)
+                case .ignored: ("ignored", nil)
+                case .orphan: ("orphan", nil)
+                }
+                try await WebhookQueue.finish(id: event.id, status: status, userID: user, now: at, on: db)
+            }
+        } catch {
+            let attempts = event.attempts + 1
+            let delay = min(pow(2, Double(attempts)) * 5, 3600)
+            let park = attempts >= maxAttempts
+            logger.error("webhook event failed", metadata: [
+                "event_id": "\(event.eventID)", "attempts": "\(attempts)", "parked": "\(park)", "error": "\(error)",
+            ])
+            try? await database.transaction { db in
+                try await WebhookQueue.fail(
+                    id: event.id, error: "\(error)", attempts: attempts, nextAttempt: at.addingTimeInterval(delay), park: park, on: db)
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SQLKit
+import ScritorioCore
+
+/// A stored event claimed for processing.
+public struct ClaimedWebhookEvent: Sendable, Equatable {
+    public var id: Int64
+    public var provider: BillingProvider
+    public var eventID: String
+    public var mode: BillingMode
+    public var payload: String
+    public var attempts: Int
+}
+
+/// The processing side of `billing_webhook_events`: claim due events (safely across replicas), then record
+/// the outcome.
+public enum WebhookQueue {
+    /// Claims up to `limit` due events, oldest provider time first, leasing them until `leaseUntil`. On
+    /// PostgreSQL `FOR UPDATE SKIP LOCKED` lets several replicas claim side by side without blocking each other.
+    public static func claim(limit: Int, now: Date, leaseUntil: Date, on db: SQLConnection) async throws -> [ClaimedWebhookEvent] {
+        let skipLocked = db.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await db.sql.raw("""
+            SELECT id, provider, event_id, mode, payload, attempts FROM billing_webhook_events
+            WHERE status IN ('pending', 'retry') AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
+            AND (locked_until IS NULL OR locked_until <= \(bind: now))
+            ORDER BY occurred_at, id LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
+            """).all()
+        let events = try rows.map { row in
+            ClaimedWebhookEvent(
+                id: try row.decode(column: "id", as: Int64.self),
+                provider: BillingProvider(rawValue: try row.decode(column: "provider", as: String.self)),
+                eventID: try row.decode(column: "event_id", as: String.self),
+                mode: BillingMode(rawValue: try row.decode(column: "mode", as: String?.self) ?? "") ?? .test,
+                payload: try row.decode(column: "payload", as: String.self),
+                attempts: try row.decode(column: "attempts", as: Int.self))
+        }
+        for event in events {
+            try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = \(bind: leaseUntil) WHERE id = \(bind: event.id)").run()
+        }
+        return events
+    }
+
+    /// Records a final outcome: `processed`, `ignored`, `stale` or `orphan` (and the user, when known).
+    public static func finish(id: Int64, status: String, userID: UserID?, now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            UPDATE billing_webhook_events SET status = \(bind: status), user_id = \(bind: userID?.rawValue), processed_at = \(bind: now),
+            locked_until = NULL, last_error = NULL WHERE id = \(bind: id)
+            """).run()
+    }
+
+    /// Records a failure: retried at `nextAttempt`, or parked (kept with its error for an admin) when `park`.
+    public static func fail(id: Int64, error: String, attempts: Int, nextAttempt: Date, park: Bool, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            UPDATE billing_webhook_events SET status = \(bind: park ? "parked" : "retry"), attempts = \(bind: attempts),
+            next_attempt_at = \(bind: nextAttempt), last_error = \(bind: String(error.prefix(2000))), locked_until = NULL
+            WHERE id = \(bind: id)
+            """).run()
+    }
+
+    /// Counts per status, for health and admin views.
+    public static func statusCounts(on db: SQLConnection) async throws -> [String: Int] {
+        let rows = try await db.sql.raw("SELECT status, COUNT(*) AS n FROM billing_webhook_events GROUP BY status").all()
+        var counts: [String: Int] = [:]
+        for row in rows { counts[try row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+        return counts
+    }
+}
