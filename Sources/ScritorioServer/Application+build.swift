@@ -106,6 +106,10 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
         .register(on: router)
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
+    let billing = BillingController(
+        database: dependencies.database, authenticator: authenticator, catalog: try config.loadCatalog(),
+        grace: config.billingGrace, now: dependencies.now)
+    router.addRoutes(billing.product, atPath: "/v1")
     router.addRoutes(members.product, atPath: "/v1")
     if let sandbox = dependencies.sandbox {
         router.addRoutes(

@@ -91,9 +91,21 @@ struct WebhookProcessingTests {
             _ = try await Self.deliver(app, Self.subscriptionEvent(id: "evt_1", status: "past_due", user: user, occurredAt: now.addingTimeInterval(-86_400), periodEnd: now))
             try await Self.processor(app).drainOnce()
             #expect(try await Self.plan(app, token: token) == "pro")
+            let due = try await app.request(.get, "/v1/me/subscription", bearer: token, apikey: false).json["subscription"] as? [String: Any]
+            #expect(due?["status"] as? String == "past_due" && due?["billingIssue"] as? Bool == true && due?["active"] as? Bool == true)
+            #expect(due?["plan"] as? String == "pro_monthly")
+            let granted = try await app.request(.get, "/v1/me/entitlements", bearer: token, apikey: false)
+            #expect(granted.json["plan"] as? String == "pro")
+            let first = (granted.json["entitlements"] as? [[String: Any]])?.first
+            #expect(first?["code"] as? String == "scritorio_pro" && first?["expiresAt"] is String)
+
             _ = try await Self.deliver(app, Self.subscriptionEvent(id: "evt_2", status: "canceled", user: user, occurredAt: now.addingTimeInterval(-60), periodEnd: now))
             try await Self.processor(app).drainOnce()
             #expect(try await Self.plan(app, token: token) == "free")
+            let ended = try await app.request(.get, "/v1/me/subscription", bearer: token, apikey: false).json["subscription"] as? [String: Any]
+            #expect(ended?["active"] as? Bool == false && ended?["willRenew"] as? Bool == false)
+            let none = try await app.request(.get, "/v1/me/entitlements", bearer: token, apikey: false)
+            #expect((none.json["entitlements"] as? [Any])?.isEmpty == true)
         }
     }
 
