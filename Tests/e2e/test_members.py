@@ -175,6 +175,22 @@ def test_me_and_init_match_openapi(kit, openapi):
     assert via_fn["createdAt"] == member["createdAt"] and via_fn["plan"] == member["plan"]
 
 
+
+def test_billing_reads_match_openapi(kit, openapi):
+    acc = kit.signed_in()
+    auth = {"Authorization": f"Bearer {acc.session.access_token}"}
+    r = kit.http.get("/v1/me/entitlements", headers=auth)
+    assert r.status_code == 200, r.text
+    openapi.validate("/v1/me/entitlements", "get", 200, r.json())
+    assert r.json() == {"plan": "free", "entitlements": []}
+    r = kit.http.get("/v1/me/subscription", headers=auth)
+    assert r.status_code == 200, r.text
+    openapi.validate("/v1/me/subscription", "get", 200, r.json())
+    assert r.json() == {"subscription": None}
+    r = kit.http.get("/v1/me/subscription")
+    assert r.status_code == 401
+    openapi.validate("/v1/me/subscription", "get", 401, r.json())
+
 @pytest.mark.parametrize("authorization", [None, "Bearer garbage", "Bearer a.b.c", "publishable key"])
 def test_me_unauthorized_matches_error_schema(kit, openapi, authorization):
     # No token (or the publishable key, which clients send while signed out) is 401 no_authorization;
