@@ -41,4 +41,8 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case unauthorized = "unauthorized"
     case storeUnavailable = "store_unavailable"
     case invalidSignature = "invalid_signature"
+    case billingNotConfigured = "billing_not_configured"
+    case providerUnavailable = "provider_unavailable"
+    case transactionNotCompleted = "transaction_not_completed"
+    case forbidden = "forbidden"
 }

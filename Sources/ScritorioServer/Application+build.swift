@@ -21,11 +21,14 @@ public struct Dependencies: Sendable {
     public var now: @Sendable () -> Date
     /// The in-process fakes, when running with `--sandbox`.
     public var sandbox: SandboxServices?
+    /// Paddle's API (the sandbox fake's in sandbox mode).
+    public var paddle: PaddleClient
 
     public init(
         database: Database, mailer: Mailer, googleKeys: JWKSFetcher, supabaseKeys: JWKSFetcher,
-        now: @escaping @Sendable () -> Date, sandbox: SandboxServices?
+        now: @escaping @Sendable () -> Date, sandbox: SandboxServices?, paddle: PaddleClient = .unimplemented
     ) {
+        self.paddle = paddle
         self.database = database
         self.mailer = mailer
         self.googleKeys = googleKeys
@@ -57,7 +60,7 @@ public func buildApplication(
         logger: logger)
     app.addServices(DatabaseService(database: dependencies.database))
     if config.runWebhookProcessor {
-        let applier = BillingApplier(catalog: try config.loadCatalog(), grace: config.billingGrace)
+        let applier = try BillingApplier(config: config)
         app.addServices(WebhookProcessor(database: dependencies.database, applier: applier, now: dependencies.now, logger: logger))
     }
     app.beforeServerStarts {
@@ -106,10 +109,17 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
         .register(on: router)
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
+    let catalog = try config.loadCatalog()
     let billing = BillingController(
-        database: dependencies.database, authenticator: authenticator, catalog: try config.loadCatalog(),
+        database: dependencies.database, authenticator: authenticator, catalog: catalog,
         grace: config.billingGrace, now: dependencies.now)
     router.addRoutes(billing.product, atPath: "/v1")
+    let paddle = PaddleController(
+        database: dependencies.database, authenticator: authenticator, paddle: dependencies.paddle, config: config.paddle,
+        catalog: catalog, applier: try BillingApplier(config: config), checkoutPage: config.baseURL + "/pay",
+        now: dependencies.now, logger: logger)
+    router.addRoutes(paddle.product, atPath: "/v1")
+    router.addRoutes(paddle.functions, atPath: "/functions/v1")
     router.addRoutes(members.product, atPath: "/v1")
     if let sandbox = dependencies.sandbox {
         router.addRoutes(

@@ -30,6 +30,7 @@ struct Harness: Sendable {
         configure: @Sendable (inout AppConfig) -> Void = { _ in },
         mailer: (@Sendable (MailOutbox) -> Mailer)? = nil,
         supabaseKeys: JWKSFetcher = .unimplemented,
+        paddle: PaddleClient = .unimplemented,
         now: @escaping @Sendable () -> Date = { Date() },
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
@@ -49,7 +50,7 @@ struct Harness: Sendable {
                 database: database,
                 mailer: mailer?(outbox) ?? Mailer { outbox.deliver($0, now: now()) },
                 googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: supabaseKeys, now: now,
-                sandbox: SandboxServices(outbox: outbox, google: google))
+                sandbox: SandboxServices(outbox: outbox, google: google), paddle: paddle)
             let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
             let app = Application(router: router)
             let frozen = config

@@ -10,6 +10,16 @@ struct BillingApplier: Sendable {
     /// How long a past-due subscription keeps access.
     let grace: TimeInterval
 
+    /// The applier a configuration describes.
+    init(config: AppConfig) throws {
+        self.init(catalog: try config.loadCatalog(), grace: config.billingGrace)
+    }
+
+    init(catalog: Catalog, grace: TimeInterval) {
+        self.catalog = catalog
+        self.grace = grace
+    }
+
     /// What happened to an event.
     enum Outcome: Equatable, Sendable {
         case applied(UserID)

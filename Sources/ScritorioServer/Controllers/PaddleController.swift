@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import Logging
+import ScritorioAPI
+import ScritorioCore
+import ScritorioProviders
+import ScritorioStore
+
+/// The app's Paddle surfaces: start a checkout for the signed-in user, and verify a finished transaction at once
+/// (the seed's `paddle-verify`), applied through the same applier as webhooks so the later webhook for the same
+/// transaction changes nothing.
+struct PaddleController: Sendable {
+    let database: Database
+    let authenticator: Authenticator
+    let paddle: PaddleClient
+    let config: PaddleConfig
+    let catalog: Catalog
+    let applier: BillingApplier
+    let checkoutPage: String
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    struct CheckoutRequest: Decodable { var plan: String? }
+    struct CheckoutResponse: Codable, Sendable {
+        var provider: String
+        var plan: String
+        var transactionId: String
+        var checkoutUrl: String
+    }
+    struct VerifyRequest: Decodable { var transactionId: String? }
+    struct VerifyResponse: Codable, Sendable {
+        var success: Bool
+        var plan: String
+        var transactionId: String
+    }
+
+    var product: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .post("checkout", use: checkout)
+            .post("billing/paddle/verify", use: verify)
+    }
+
+    var functions: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self).post("paddle-verify", use: verify)
+    }
+
+    @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<CheckoutResponse> {
+        let identity = try await authenticator.identity(request)
+        let body = try await JSONBody.decode(CheckoutRequest.self, from: request, context: context)
+        guard let code = body.plan, let plan = catalog.plan(code: code) else {
+            throw APIError(.badRequest, .validationFailed, "Unknown plan; expected one of: \(catalog.plans.map(\.code).joined(separator: ", "))")
+        }
+        guard let priceID = plan.priceIDs(provider: .paddle, mode: config.mode).first else {
+            throw APIError(.unprocessableContent, .billingNotConfigured, "Plan \(code) has no Paddle price in \(config.mode.rawValue) mode")
+        }
+        let transaction = try await callPaddle {
+            try await paddle.createTransaction(PaddleNewTransaction(
+                priceID: priceID, quantity: 1, customData: ["userId": .string(identity.userID.description)],
+                customerEmail: nil, customerID: nil, checkoutURL: checkoutPage))
+        }
+        guard let url = transaction.checkoutURL else {
+            throw APIError(.badGateway, .providerUnavailable, "Paddle returned no checkout URL")
+        }
+        return JSONResponse(CheckoutResponse(provider: "paddle", plan: code, transactionId: transaction.id, checkoutUrl: url))
+    }
+
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<VerifyResponse> {
+        let identity = try await authenticator.identity(request)
+        let body = try await JSONBody.decode(VerifyRequest.self, from: request, context: context)
+        guard let transactionID = body.transactionId, transactionID.hasPrefix("txn_"), transactionID.count <= 64 else {
+            throw APIError(.badRequest, .validationFailed, "Missing or invalid transactionId")
+        }
+        let transaction = try await callPaddle { try await paddle.getTransaction(transactionID) }
+        guard ["completed", "paid"].contains(transaction.status) else {
+            throw APIError(.badRequest, .transactionNotCompleted, "Transaction not completed")
+        }
+        // The seed's security check: the transaction must have been started by this user.
+        guard userID(fromCustomData: transaction.customData) == identity.userID else {
+            throw APIError(.forbidden, .forbidden, "Transaction does not belong to this user")
+        }
+        let subscription = try await transaction.subscriptionID.asyncMap { id in
+            try await callPaddle { try await paddle.getSubscription(id) }
+        }
+        let occurred = transaction.updatedAt ?? WireDate.format(now())
+        var events = [try Self.event(type: "transaction.\(transaction.status)", occurredAt: occurred, raw: transaction.rawData, mode: config.mode)]
+        if let subscription {
+            events.append(try Self.event(
+                type: "subscription.updated", occurredAt: subscription.updatedAt ?? occurred, raw: subscription.rawData, mode: config.mode))
+        }
+        let at = now()
+        let finalEvents = events
+        let plan = try await database.transaction { db -> MemberPlan in
+            for event in finalEvents { _ = try await applier.apply(event, now: at, on: db) }
+            return try await MemberRepository.find(userID: identity.userID, on: db)?.plan ?? .free
+        }
+        return JSONResponse(VerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
+    }
+
+    /// Reads an API object through the webhook decoder, so both paths share one interpretation.
+    static func event(type: String, occurredAt: String, raw: Data, mode: BillingMode) throws -> BillingEvent {
+        var envelope = Data(#"{"event_id":"api","event_type":"\#(type)","occurred_at":"\#(occurredAt)","data":"#.utf8)
+        envelope.append(raw)
+        envelope.append(contentsOf: Array("}".utf8))
+        do {
+            return try PaddleEventDecoder.decode(envelope, mode: mode).event
+        } catch {
+            throw APIError(.badGateway, .providerUnavailable, "Paddle's answer could not be read")
+        }
+    }
+
+    /// Maps Paddle API failures to clear errors (never a 500): unknown ids are 404, the rest 502.
+    private func callPaddle<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PaddleAPIError {
+            if case .api(404, _, _, _) = error { throw APIError(.notFound, .notFound, "Paddle does not know this transaction") }
+            logger.error("Paddle API call failed", metadata: ["error": "\(error)"])
+            throw APIError(.badGateway, .providerUnavailable, "Paddle is unavailable; try again shortly")
+        }
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
