@@ -111,6 +111,9 @@ let package = Package(
                 "ScritorioServer",
                 "ScritorioStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "ScritorioProviders",
+                "ScritorioSandbox",
             ],
             swiftSettings: swiftSettings
         ),

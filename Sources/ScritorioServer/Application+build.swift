@@ -38,14 +38,16 @@ public struct Dependencies: Sendable {
     }
 }
 
-/// The sandbox's fakes: a mail outbox and a Google ID-token issuer.
+/// The sandbox's fakes: a mail outbox, a Google ID-token issuer, and Paddle.
 public struct SandboxServices: Sendable {
     public let outbox: MailOutbox
     public let google: FakeGoogleIssuer
+    public let paddle: PaddleSandbox?
 
-    public init(outbox: MailOutbox, google: FakeGoogleIssuer) {
+    public init(outbox: MailOutbox, google: FakeGoogleIssuer, paddle: PaddleSandbox? = nil) {
         self.outbox = outbox
         self.google = google
+        self.paddle = paddle
     }
 }
 
@@ -125,7 +127,11 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
         router.addRoutes(
             SandboxRoutes<AppRequestContext>(outbox: sandbox.outbox, google: sandbox.google, now: dependencies.now).endpoints,
             atPath: "/sandbox")
+        if let paddle = sandbox.paddle {
+            router.addRoutes(paddle.routes(), atPath: "/sandbox/paddle")
+        }
     }
+    PagesController(paddle: config.paddle, sandbox: config.sandbox).register(on: router)
     return router
 }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Hummingbird
 import Logging
 import ScritorioProviders
@@ -35,10 +37,27 @@ struct Serve: AsyncParsableCommand {
         var sandboxServices: SandboxServices?
         var mailer = Mailer.unconfigured
         var googleKeys = CachedJWKS(.live(url: JWKSFetcher.googleURL)).fetcher
+        var paddle = config.paddle.apiKey.map { PaddleClient.live(baseURL: config.paddle.baseURL, apiKey: $0) } ?? .unimplemented
         if config.sandbox {
             let outbox = MailOutbox()
             let google = try FakeGoogleIssuer(clientID: config.effectiveGoogleClientIDs.first ?? AppConfig.sandboxGoogleClientID)
-            sandboxServices = SandboxServices(outbox: outbox, google: google)
+            var paddleSandbox: PaddleSandbox?
+            if config.paddle.apiKey == nil {
+                // No Paddle account configured: the in-process fake plays Paddle, and its webhooks come back here.
+                let local = "http://\(config.host == "::1" ? "[::1]" : config.host):\(config.port)"
+                let fake = PaddleSandbox(now: now, checkoutBaseURL: config.baseURL + "/pay") { body, signature in
+                    var request = HTTPClientRequest(url: local + "/webhooks/paddle")
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.headers.add(name: "Paddle-Signature", value: signature)
+                    request.body = .bytes(ByteBuffer(string: body))
+                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                }
+                paddleSandbox = fake
+                paddle = .live(baseURL: local + "/sandbox/paddle", apiKey: PaddleSandbox.apiKey)
+                if config.paddle.webhookSecrets.isEmpty { config.paddle.webhookSecrets = [PaddleSandbox.webhookSecret] }
+            }
+            sandboxServices = SandboxServices(outbox: outbox, google: google, paddle: paddleSandbox)
             mailer = Mailer { message in outbox.deliver(message, now: now()) }
             googleKeys = JWKSFetcher { try google.jwks() }
         } else if let smtpURL = config.smtpURL {
@@ -52,7 +71,7 @@ struct Serve: AsyncParsableCommand {
 
         let dependencies = Dependencies(
             database: database, mailer: mailer, googleKeys: googleKeys, supabaseKeys: supabaseKeys, now: now,
-            sandbox: sandboxServices)
+            sandbox: sandboxServices, paddle: paddle)
         let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
         let key = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
         // Written unbuffered so that a supervisor or test reading stdout sees it before the first request.

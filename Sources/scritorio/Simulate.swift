@@ -1,0 +1,43 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// `scritorio simulate paddle complete TXN` and friends: play the buyer and the billing clock against a running
+/// `serve --sandbox`, from the shell.
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drive the sandbox's fake providers.", subcommands: [PaddleCommand.self])
+
+    struct PaddleCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "paddle",
+            abstract: "complete TXN | renew SUB | fail-payment SUB | recover SUB | end-period SUB | refund SUB")
+
+        @Argument(help: "complete, renew, fail-payment, recover, end-period or refund") var action: String
+        @Argument(help: "The transaction id (complete) or subscription id (the others).") var id: String
+        @Option(help: "The sandbox server's URL.") var url = "http://127.0.0.1:8080"
+        @Flag(help: "Deliver the events out of order.") var shuffle = false
+        @Flag(help: "Deliver every event twice.") var duplicate = false
+
+        func run() async throws {
+            let path: String
+            switch action {
+            case "complete": path = "transactions/\(id)/complete"
+            case "renew", "fail-payment", "recover", "end-period", "refund": path = "subscriptions/\(id)/\(action)"
+            default: throw ValidationError("unknown action \(action)")
+            }
+            guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw ValidationError("invalid id \(id)") }
+            var query: [String] = []
+            if shuffle { query.append("shuffle=1") }
+            if duplicate { query.append("duplicate=1") }
+            var request = HTTPClientRequest(url: "\(url)/sandbox/paddle/\(path)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+            request.method = .POST
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            print(String(buffer: body))
+            guard response.status.code < 300 else { throw ExitCode.failure }
+        }
+    }
+}
