@@ -110,10 +110,20 @@ public final class Database: Sendable {
                     throw error
                 }
             case .postgres(let client):
-                return try await client.withTransaction(logger: Logger(label: "scritorio.store")) { connection in
-                    // A refresh waits at most 5 s for a row lock, as GoTrue does, then fails with a conflict.
-                    try await connection.query("SET LOCAL lock_timeout = '5s'", logger: Logger(label: "scritorio.store"))
-                    return try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
+                // Two transactions touching the same rows in different orders (a webhook being applied while the
+                // app verifies the same purchase) can deadlock; PostgreSQL aborts one, which is simply run again.
+                var attempt = 0
+                while true {
+                    do {
+                        return try await client.withTransaction(logger: Logger(label: "scritorio.store")) { connection in
+                            // A refresh waits at most 5 s for a row lock, as GoTrue does, then fails with a conflict.
+                            try await connection.query("SET LOCAL lock_timeout = '5s'", logger: Logger(label: "scritorio.store"))
+                            return try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
+                        }
+                    } catch where attempt < 3 && Self.isRetryable(error) {
+                        attempt += 1
+                        try await Task.sleep(for: .milliseconds(10 * attempt))
+                    }
                 }
             }
         } catch {
@@ -131,6 +141,14 @@ public final class Database: Sendable {
         if case .sqlite(let writer, let readers, _, _) = backend {
             for connection in [writer] + readers { try? await connection.close() }
         }
+    }
+
+    /// Deadlock and serialization failures: the transaction did nothing and may run again.
+    static func isRetryable(_ error: any Error) -> Bool {
+        var current: any Error = error
+        if let wrapped = error as? PostgresTransactionError, let inner = wrapped.closureError ?? wrapped.commitError { current = inner }
+        guard let error = current as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 
     static func translate(_ error: any Error) -> any Error {

@@ -46,7 +46,9 @@ struct Serve: AsyncParsableCommand {
                 // No Paddle account configured: the in-process fake plays Paddle, and its webhooks come back here.
                 let local = "http://\(config.host == "::1" ? "[::1]" : config.host):\(config.port)"
                 let fake = PaddleSandbox(now: now, checkoutBaseURL: config.baseURL + "/pay") { body, signature in
-                    var request = HTTPClientRequest(url: local + "/webhooks/paddle")
+                    // SCRITORIO_SANDBOX_PADDLE_WEBHOOK_URL sends the fake's webhooks elsewhere (a request inspector, a test).
+                    let target = ProcessInfo.processInfo.environment["SCRITORIO_SANDBOX_PADDLE_WEBHOOK_URL"] ?? local + "/webhooks/paddle"
+                    var request = HTTPClientRequest(url: target)
                     request.method = .POST
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.headers.add(name: "Paddle-Signature", value: signature)

@@ -137,6 +137,48 @@ extension PaddleSandboxState {
             "unit_price": .obj(["amount": .string(String(PaddleSandboxPrices.amount(item.priceID))), "currency_code": "USD"]),
             "custom_data": .null, "description": .string(PaddleSandboxPrices.name(item.priceID)), "trial_period": .null,
             "billing_cycle": .obj(["interval": .string(PaddleSandboxPrices.interval(item.priceID)), "frequency": .int(1)]),
+            "unit_price_overrides": .array([]), "quantity": .obj(["minimum": .int(1), "maximum": .int(100)]),
+            "import_meta": .null, "created_at": "2026-01-01T00:00:00.000000Z", "updated_at": "2026-01-01T00:00:00.000000Z",
+        ])
+    }
+
+    /// The product a sandbox price belongs to, as Paddle embeds it in subscription items.
+    static func product(_ item: Item) -> PaddleJSON {
+        .obj([
+            "id": .string(PaddleSandboxPrices.productID(item.priceID)), "name": "Scritorio Pro", "type": "standard",
+            "tax_category": "standard", "description": .null, "image_url": .null, "custom_data": .null, "status": "active",
+            "import_meta": .null, "created_at": "2026-01-01T00:00:00.000000Z", "updated_at": "2026-01-01T00:00:00.000000Z",
+        ])
+    }
+
+    /// `details` of a transaction: totals, per-line items, tax rates and payout totals, as the SDK expects them.
+    static func details(_ items: [Item]) -> PaddleJSON {
+        let totals = Self.totals(items)
+        let lines: [PaddleJSON] = items.map { item in
+            let amount = String(PaddleSandboxPrices.amount(item.priceID) * item.quantity)
+            let lineTotals: PaddleJSON = .obj(["subtotal": .string(amount), "tax": "0", "discount": "0", "total": .string(amount)])
+            return .obj([
+                "id": .string(PaddleID.make("txnitm")), "price_id": .string(item.priceID), "quantity": .int(item.quantity),
+                "totals": lineTotals, "product": product(item), "tax_rate": "0",
+                "unit_totals": .obj([
+                    "subtotal": .string(String(PaddleSandboxPrices.amount(item.priceID))), "tax": "0", "discount": "0",
+                    "total": .string(String(PaddleSandboxPrices.amount(item.priceID))),
+                ]),
+            ])
+        }
+        let subtotal = totals["subtotal"] ?? "0"
+        let payout: PaddleJSON = .obj([
+            "subtotal": subtotal, "tax": "0", "discount": "0", "total": subtotal, "credit": "0", "credit_to_balance": "0",
+            "balance": "0", "grand_total": subtotal, "fee": totals["fee"] ?? "0", "earnings": totals["earnings"] ?? "0",
+            "currency_code": "USD", "exchange_rate": "1", "fee_rate": "0.05", "grand_total_tax": "0",
+        ])
+        return .obj([
+            "tax_rates_used": .array([.obj(["tax_rate": "0", "totals": .obj(["subtotal": subtotal, "discount": "0", "tax": "0", "total": subtotal])])]),
+            "totals": totals,
+            "adjusted_totals": .obj(["subtotal": subtotal, "tax": "0", "total": subtotal, "grand_total": subtotal,
+                                     "fee": totals["fee"] ?? "0", "earnings": totals["earnings"] ?? "0", "currency_code": "USD",
+                                     "grand_total_tax": "0", "retained_fee": "0"]),
+            "payout_totals": payout, "adjusted_payout_totals": .null, "line_items": .array(lines),
         ])
     }
 
@@ -146,7 +188,8 @@ extension PaddleSandboxState {
         return .obj([
             "subtotal": .string(String(subtotal)), "discount": "0", "tax": "0", "total": .string(String(subtotal)),
             "credit": "0", "balance": "0", "grand_total": .string(String(subtotal)), "fee": .string(String(fee)),
-            "earnings": .string(String(subtotal - fee)), "currency_code": "USD",
+            "earnings": .string(String(subtotal - fee)), "currency_code": "USD", "credit_to_balance": "0",
+            "grand_total_tax": "0",
         ])
     }
 
@@ -159,11 +202,17 @@ extension PaddleSandboxState {
             "billing_period": Self.period(txn.billingPeriod), "currency_code": "USD", "discount_id": .null,
             "created_at": Self.time(txn.createdAt), "updated_at": Self.time(txn.updatedAt), "billed_at": Self.time(txn.billedAt),
             "items": .array(txn.items.map { .obj(["price": Self.price($0), "quantity": .int($0.quantity), "proration": .null]) }),
-            "details": .obj(["totals": Self.totals(txn.items)]),
+            "details": Self.details(txn.items), "revised_at": .null, "discount": .null,
+            "available_payment_methods": .array(["card", "paypal"]),
             "payments": .array(["paid", "completed"].contains(txn.status)
                 ? [.obj(["amount": Self.totals(txn.items)["grand_total"] ?? .null, "status": "captured",
                          "created_at": Self.time(txn.updatedAt), "captured_at": Self.time(txn.updatedAt),
-                         "method_details": .obj(["type": "card"])])] : []),
+                         "payment_attempt_id": .string(UUID().uuidString.lowercased()), "payment_method_id": .null,
+                         "stored_payment_method_id": .string(UUID().uuidString.lowercased()), "error_code": .null,
+                         "method_details": .obj(["type": "card", "card": .obj([
+                             "type": "visa", "last4": "4242", "expiry_month": .int(1), "expiry_year": .int(2030),
+                             "cardholder_name": "Sandbox Buyer",
+                         ]), "south_korea_local_card": .null])])] : []),
             "checkout": .obj(["url": .str(txn.checkoutURL)]),
         ])
     }
@@ -189,10 +238,11 @@ extension PaddleSandboxState {
                     "status": "active", "quantity": .int($0.quantity), "recurring": true,
                     "created_at": Self.time(sub.createdAt), "updated_at": Self.time(sub.updatedAt),
                     "previously_billed_at": Self.time(sub.period.startsAt), "next_billed_at": Self.time(nextBilled),
-                    "trial_dates": .null, "price": Self.price($0),
+                    "trial_dates": .null, "price": Self.price($0), "product": Self.product($0),
                 ])
             }),
             "custom_data": .customData(sub.customData), "import_meta": .null,
+            "recurring_transaction_details": .null, "next_transaction": .null,
         ])
         if let transactionID { json.set("transaction_id", .string(transactionID)) }
         if management {

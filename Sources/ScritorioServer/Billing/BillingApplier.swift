@@ -108,6 +108,16 @@ struct BillingApplier: Sendable {
                     userID: user, now: now, on: db)
             }
         }
+        // A subscription's first order may have granted access before the subscription itself was known; once it
+        // is, the subscription alone decides (a cancelled subscription must not live on through its order).
+        let covered = try await BillingRepository.ordersCoveredBySubscriptions(of: user, on: db)
+        for grant in try await BillingRepository.grants(of: user, on: db) where grant.revokedAt == nil {
+            if case .order(let id) = grant.source, covered.contains(id) {
+                var revoked = grant
+                revoked.revokedAt = now
+                try await BillingRepository.saveGrant(revoked, userID: user, now: now, on: db)
+            }
+        }
         let plan = EntitlementSet.plan(for: try await BillingRepository.grants(of: user, on: db), at: now)
         try await BillingRepository.setMemberPlan(userID: user, plan: plan, now: now, on: db)
     }

@@ -130,6 +130,16 @@ public enum BillingRepository {
             """).run()
     }
 
+    /// The user's orders that belong to a subscription Scritorio knows: their access is the subscription's.
+    public static func ordersCoveredBySubscriptions(of userID: UserID, on db: SQLConnection) async throws -> Set<String> {
+        let rows = try await db.sql.raw("""
+            SELECT o.provider_order_id FROM orders o
+            JOIN subscriptions s ON s.provider = o.provider AND s.provider_subscription_id = o.provider_subscription_id
+            WHERE o.user_id = \(bind: userID.rawValue)
+            """).all()
+        return Set(try rows.map { try $0.decode(column: "provider_order_id", as: String.self) })
+    }
+
     // MARK: Grants
 
     /// Creates or updates the grant for (user, code, source).
