@@ -42,6 +42,17 @@ def wait_for_plan(acc, plan: str, seconds: float = 15) -> None:
     pytest.fail(f"member plan did not become {plan!r} within {seconds} s (is {member_plan(acc)!r})")
 
 
+def wait_for_subscription(kit, acc, seconds: float = 15) -> dict:
+    """The subscription once its own events are applied (the paid order may make the user Pro a moment earlier)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        sub = kit.http.get("/v1/me/subscription", headers=bearer(acc)).json()["subscription"]
+        if sub is not None:
+            return sub
+        time.sleep(0.2)
+    pytest.fail("no subscription appeared")
+
+
 def test_checkout_pay_webhook_pro(kit):
     acc = kit.signed_in()
     acc.client.functions.invoke("member-init", {"body": {}})
@@ -51,7 +62,7 @@ def test_checkout_pay_webhook_pro(kit):
     assert paid.status_code == 200, paid.text
     assert all(status == 200 for status in paid.json()["data"]["delivered"])
     wait_for_plan(acc, "pro")
-    sub = kit.http.get("/v1/me/subscription", headers=bearer(acc)).json()["subscription"]
+    sub = wait_for_subscription(kit, acc)
     assert sub["active"] and sub["willRenew"] and sub["plan"] == "pro_monthly" and sub["id"].startswith("sub_")
     ents = kit.http.get("/v1/me/entitlements", headers=bearer(acc)).json()
     assert [e["code"] for e in ents["entitlements"]] == ["scritorio_pro"]
