@@ -52,11 +52,14 @@ public struct SubscriptionDTO: Codable, Sendable, Equatable {
     /// When access ends, when it will not renew (scheduled cancel, end of grace).
     public var endsAt: String?
     public var currentPeriodEnd: String?
+    /// A customer-portal link (Paddle portal session) to update the card or cancel; null when unavailable.
+    public var portalUrl: String?
 
     public init(
         provider: String, id: String, status: String, plan: String?, active: Bool, willRenew: Bool, billingIssue: Bool,
-        renewsAt: String?, endsAt: String?, currentPeriodEnd: String?
+        renewsAt: String?, endsAt: String?, currentPeriodEnd: String?, portalUrl: String? = nil
     ) {
+        self.portalUrl = portalUrl
         self.provider = provider
         self.id = id
         self.status = status
@@ -81,6 +84,7 @@ public struct SubscriptionDTO: Codable, Sendable, Equatable {
         try c.encode(renewsAt, forKey: .renewsAt)
         try c.encode(endsAt, forKey: .endsAt)
         try c.encode(currentPeriodEnd, forKey: .currentPeriodEnd)
+        try c.encode(portalUrl, forKey: .portalUrl)
     }
 }
 

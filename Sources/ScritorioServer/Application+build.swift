@@ -112,13 +112,14 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
     let catalog = try config.loadCatalog()
+    let applier = try BillingApplier(config: config)
     let billing = BillingController(
-        database: dependencies.database, authenticator: authenticator, catalog: catalog,
-        grace: config.billingGrace, now: dependencies.now)
+        database: dependencies.database, authenticator: authenticator, catalog: catalog, applier: applier,
+        paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger)
     router.addRoutes(billing.product, atPath: "/v1")
     let paddle = PaddleController(
         database: dependencies.database, authenticator: authenticator, paddle: dependencies.paddle, config: config.paddle,
-        catalog: catalog, applier: try BillingApplier(config: config), checkoutPage: config.baseURL + "/pay",
+        catalog: catalog, applier: applier, checkoutPage: config.baseURL + "/pay",
         now: dependencies.now, logger: logger)
     router.addRoutes(paddle.product, atPath: "/v1")
     router.addRoutes(paddle.functions, atPath: "/functions/v1")

@@ -68,10 +68,11 @@ def test_checkout_pay_webhook_pro(kit):
     assert [e["code"] for e in ents["entitlements"]] == ["scritorio_pro"]
 
     # Cancel at period end keeps Pro until the date, then the period ends and Pro goes.
-    cancel = kit.http.post(f"/sandbox/paddle/subscriptions/{sub['id']}/cancel",
-                           headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"},
-                           json={"effective_from": "next_billing_period"})
+    assert sub["portalUrl"] and sub["portalUrl"].startswith("http")
+    cancel = kit.http.post("/v1/me/subscription/cancel", headers=bearer(acc))
     assert cancel.status_code == 200, cancel.text
+    canceled = cancel.json()["subscription"]
+    assert canceled["active"] and not canceled["willRenew"] and canceled["endsAt"] == sub["renewsAt"]
     time.sleep(1.0)
     assert member_plan(acc) == "pro"
     ended = kit.http.post(f"/sandbox/paddle/subscriptions/{sub['id']}/end-period")

@@ -1,22 +1,28 @@
 import Foundation
 import Hummingbird
+import Logging
 import ScritorioAPI
 import ScritorioCore
+import ScritorioProviders
 import ScritorioStore
 
-/// What a signed-in user can read about their billing: entitlements (computed from grants) and the
-/// subscription the account panel shows.
+/// What a signed-in user can read and do about their billing: entitlements (computed from grants), the
+/// subscription the account panel shows with a customer-portal link, and cancelling at the end of the period.
 struct BillingController: Sendable {
     let database: Database
     let authenticator: Authenticator
     let catalog: Catalog
-    let grace: TimeInterval
+    let applier: BillingApplier
+    let paddle: PaddleClient
+    let mode: BillingMode
     let now: @Sendable () -> Date
+    let logger: Logger
 
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .get("me/entitlements", use: entitlements)
             .get("me/subscription", use: subscription)
+            .post("me/subscription/cancel", use: cancel)
     }
 
     @Sendable func entitlements(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EntitlementsResponse> {
@@ -28,22 +34,67 @@ struct BillingController: Sendable {
             entitlements: EntitlementSet.active(grants, at: now).map(EntitlementDTO.init)))
     }
 
-    /// The most relevant subscription: an active one first, else the most recently changed.
     @Sendable func subscription(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SubscriptionEnvelope> {
         let identity = try await authenticator.identity(request)
-        let stored = try await database.read { try await BillingRepository.subscriptions(of: identity.userID, on: $0) }
+        guard let (stored, decision) = try await current(identity.userID) else {
+            return JSONResponse(SubscriptionEnvelope(subscription: nil))
+        }
+        var dto = Self.dto(stored, decision)
+        dto.portalUrl = await portal(for: stored)
+        return JSONResponse(SubscriptionEnvelope(subscription: dto))
+    }
+
+    /// Cancels the current subscription at the end of the paid period; access stays until then.
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SubscriptionEnvelope> {
+        let identity = try await authenticator.identity(request)
+        guard let (stored, decision) = try await current(identity.userID), decision.granted, stored.change.provider == .paddle else {
+            throw APIError(.notFound, .notFound, "No active subscription to cancel")
+        }
+        let updated: PaddleSubscriptionInfo
+        do {
+            updated = try await paddle.cancelSubscription(stored.change.subscriptionID, false)
+        } catch {
+            logger.error("Paddle cancel failed", metadata: ["error": "\(error)"])
+            throw APIError(.badGateway, .providerUnavailable, "Paddle is unavailable; try again shortly")
+        }
+        let event = try PaddleController.event(
+            type: "subscription.updated", occurredAt: updated.updatedAt ?? WireDate.format(now()), raw: updated.rawData, mode: mode)
+        let at = now()
+        _ = try await database.transaction { try await applier.apply(event, now: at, on: $0) }
+        guard let (after, afterDecision) = try await current(identity.userID) else {
+            return JSONResponse(SubscriptionEnvelope(subscription: nil))
+        }
+        return JSONResponse(SubscriptionEnvelope(subscription: Self.dto(after, afterDecision)))
+    }
+
+    /// The most relevant subscription: an active one first, else the most recently changed.
+    private func current(_ user: UserID) async throws -> (StoredSubscription, AccessDecision)? {
+        let stored = try await database.read { try await BillingRepository.subscriptions(of: user, on: $0) }
         let now = self.now()
-        let decided = stored.map { ($0, AccessRule.decide($0.change.snapshot, now: now, grace: grace)) }
-        let chosen = decided.filter { $0.1.granted }.max { $0.0.change.occurredAt < $1.0.change.occurredAt }
+        let decided = stored.map { ($0, AccessRule.decide($0.change.snapshot, now: now, grace: applier.grace)) }
+        return decided.filter { $0.1.granted }.max { $0.0.change.occurredAt < $1.0.change.occurredAt }
             ?? decided.max { $0.0.change.occurredAt < $1.0.change.occurredAt }
-        guard let (subscription, decision) = chosen else { return JSONResponse(SubscriptionEnvelope(subscription: nil)) }
+    }
+
+    /// A fresh portal session; the page still loads when Paddle cannot be reached (the link is then null).
+    private func portal(for stored: StoredSubscription) async -> String? {
+        guard stored.change.provider == .paddle, let customer = stored.change.customerID else { return nil }
+        do {
+            return try await paddle.createPortalSession(customer, [stored.change.subscriptionID]).overviewURL
+        } catch {
+            logger.warning("Paddle portal session failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    static func dto(_ subscription: StoredSubscription, _ decision: AccessDecision) -> SubscriptionDTO {
         let change = subscription.change
-        return JSONResponse(SubscriptionEnvelope(subscription: SubscriptionDTO(
+        return SubscriptionDTO(
             provider: change.provider.rawValue, id: change.subscriptionID, status: change.status.rawValue,
             plan: subscription.planCode, active: decision.granted, willRenew: decision.willRenew && decision.granted,
             billingIssue: decision.billingIssue,
             renewsAt: decision.willRenew && decision.granted ? change.currentPeriodEnd.map(WireDate.format) : nil,
             endsAt: decision.willRenew ? nil : (decision.until ?? change.canceledAt).map(WireDate.format),
-            currentPeriodEnd: change.currentPeriodEnd.map(WireDate.format))))
+            currentPeriodEnd: change.currentPeriodEnd.map(WireDate.format))
     }
 }
