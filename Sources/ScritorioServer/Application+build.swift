@@ -64,6 +64,12 @@ public func buildApplication(
     if config.runWebhookProcessor {
         let applier = try BillingApplier(config: config)
         app.addServices(WebhookProcessor(database: dependencies.database, applier: applier, now: dependencies.now, logger: logger))
+        if config.paddle.apiKey != nil || dependencies.sandbox?.paddle != nil {
+            let reconciler = Reconciler(
+                database: dependencies.database, applier: applier, paddle: dependencies.paddle, mode: config.paddle.mode,
+                now: dependencies.now, logger: logger)
+            app.addServices(ReconcileService(reconciler: reconciler, interval: .seconds(Int64(config.reconcileInterval))))
+        }
     }
     app.beforeServerStarts {
         let applied = try await Migrator(database: dependencies.database).migrate(now: dependencies.now())

@@ -85,6 +85,7 @@ extension AppConfig {
         config.catalogPath = value("SCRITORIO_CATALOG")
         if let days = try number("SCRITORIO_BILLING_GRACE_DAYS") { config.billingGrace = days * 86_400 }
         if value("SCRITORIO_WEBHOOK_PROCESSOR") == "0" { config.runWebhookProcessor = false }
+        if let seconds = try number("SCRITORIO_RECONCILE_INTERVAL"), seconds >= 10 { config.reconcileInterval = seconds }
         config.rateLimits = limits
         return config
     }

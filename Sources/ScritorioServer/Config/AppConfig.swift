@@ -67,6 +67,8 @@ public struct AppConfig: Sendable {
     public var billingGrace: TimeInterval = 7 * 86_400
     /// Whether this process runs the webhook processor (several replicas may).
     public var runWebhookProcessor = true
+    /// Seconds between two reconciliation passes against the provider's API.
+    public var reconcileInterval: TimeInterval = 3600
 
     /// The catalog this configuration names.
     public func loadCatalog() throws -> Catalog {

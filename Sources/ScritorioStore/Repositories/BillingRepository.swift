@@ -104,6 +104,20 @@ public enum BillingRepository {
         return StoredSubscription(change: change, userID: change.userID, planCode: try row.decode(column: "plan_code", as: String?.self))
     }
 
+    /// Subscriptions whose stored state may have drifted: their paid period is over (a renewal or an end should
+    /// have been reported), they are past due, or nothing was heard about them since `quietSince`.
+    public static func reconciliationCandidates(
+        provider: BillingProvider, mode: BillingMode, now: Date, quietSince: Date, limit: Int, on db: SQLConnection
+    ) async throws -> [String] {
+        try await db.sql.raw("""
+            SELECT provider_subscription_id FROM subscriptions
+            WHERE provider = \(bind: provider.rawValue) AND mode = \(bind: mode.rawValue)
+            AND status NOT IN ('canceled', 'expired')
+            AND (current_period_end < \(bind: now) OR status = 'past_due' OR updated_at < \(bind: quietSince))
+            ORDER BY updated_at LIMIT \(bind: limit)
+            """).all().map { try $0.decode(column: "provider_subscription_id", as: String.self) }
+    }
+
     // MARK: Orders
 
     /// The stored order's provider time, if any (for ordering).
