@@ -124,6 +124,16 @@ struct WebhookProcessingTests {
             let counts = try await app.database.read { try await WebhookQueue.statusCounts(on: $0) }
             #expect(counts["orphan"] == 1)
             #expect(counts["parked"] == 1)
+            let listed = try await app.database.read { try await WebhookQueue.list(statuses: ["parked"], limit: 10, on: $0) }
+            #expect(listed.map(\.eventID) == ["evt_broken"] && listed.first?.lastError?.contains("subscription.updated") == true)
+
+            // An admin links the orphan to its user; it is applied on the next pass.
+            let token = try #require(try await app.confirmedSession(Harness.email()).string("access_token"))
+            let user = try #require(UserID(Harness.claims(token)["sub"] as? String ?? ""))
+            #expect(try await app.database.transaction { try await WebhookQueue.requeue(provider: .paddle, eventID: "evt_orphan", linkTo: user, on: $0) })
+            #expect(try await app.database.transaction { try await WebhookQueue.requeue(provider: .paddle, eventID: "evt_nope", linkTo: user, on: $0) } == false)
+            try await processor.drainOnce()
+            #expect(try await Self.plan(app, token: token) == "pro")
         }
     }
 }

@@ -30,7 +30,8 @@ struct BillingApplier: Sendable {
         case orphan
     }
 
-    func apply(_ event: BillingEvent, now: Date, on db: SQLConnection) async throws -> Outcome {
+    /// - Parameter linkedUser: the user an admin linked an orphan event to; used when the event names none.
+    func apply(_ event: BillingEvent, now: Date, linkedUser: UserID? = nil, on db: SQLConnection) async throws -> Outcome {
         switch event {
         case .ignored:
             return .ignored
@@ -42,7 +43,7 @@ struct BillingApplier: Sendable {
         case .subscription(let change):
             let stored = try await BillingRepository.subscription(provider: change.provider, id: change.subscriptionID, on: db)
             if let stored, stored.change.occurredAt > change.occurredAt { return .stale }
-            guard let user = try await resolveUser(change.userID ?? stored?.userID, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
+            guard let user = try await resolveUser(change.userID ?? stored?.userID ?? linkedUser, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
                 return .orphan
             }
             let plan = change.priceIDs.lazy.compactMap { catalog.plan(provider: change.provider, mode: change.mode, priceID: $0) }.first
@@ -55,7 +56,7 @@ struct BillingApplier: Sendable {
             {
                 return .stale
             }
-            guard let user = try await resolveUser(change.userID, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
+            guard let user = try await resolveUser(change.userID ?? linkedUser, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
                 return .orphan
             }
             try await BillingRepository.save(change, userID: user, now: now, on: db)

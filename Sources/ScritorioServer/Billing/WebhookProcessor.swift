@@ -47,7 +47,7 @@ struct WebhookProcessor: Service {
                 decoded = .ignored(type: "unsupported provider \(event.provider.rawValue)")
             }
             try await database.transaction { db in
-                let outcome = try await applier.apply(decoded, now: at, on: db)
+                let outcome = try await applier.apply(decoded, now: at, linkedUser: event.linkedUserID, on: db)
                 let (status, user): (String, UserID?) = switch outcome {
                 case .applied(let user): ("processed", user)
                 case .stale: ("stale", nil)

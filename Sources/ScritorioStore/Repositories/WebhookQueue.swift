@@ -10,6 +10,20 @@ public struct ClaimedWebhookEvent: Sendable, Equatable {
     public var mode: BillingMode
     public var payload: String
     public var attempts: Int
+    /// Set by an admin linking an orphan event to its user.
+    public var linkedUserID: UserID?
+}
+
+/// A stored event as an admin lists it.
+public struct WebhookEventSummary: Sendable, Equatable {
+    public var provider: String
+    public var eventID: String
+    public var eventType: String
+    public var status: String
+    public var attempts: Int
+    public var lastError: String?
+    public var receivedAt: Date
+    public var userID: UserID?
 }
 
 /// The processing side of `billing_webhook_events`: claim due events (safely across replicas), then record
@@ -20,7 +34,7 @@ public enum WebhookQueue {
     public static func claim(limit: Int, now: Date, leaseUntil: Date, on db: SQLConnection) async throws -> [ClaimedWebhookEvent] {
         let skipLocked = db.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let rows = try await db.sql.raw("""
-            SELECT id, provider, event_id, mode, payload, attempts FROM billing_webhook_events
+            SELECT id, provider, event_id, mode, payload, attempts, user_id FROM billing_webhook_events
             WHERE status IN ('pending', 'retry') AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
             AND (locked_until IS NULL OR locked_until <= \(bind: now))
             ORDER BY occurred_at, id LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
@@ -32,7 +46,8 @@ public enum WebhookQueue {
                 eventID: try row.decode(column: "event_id", as: String.self),
                 mode: BillingMode(rawValue: try row.decode(column: "mode", as: String?.self) ?? "") ?? .test,
                 payload: try row.decode(column: "payload", as: String.self),
-                attempts: try row.decode(column: "attempts", as: Int.self))
+                attempts: try row.decode(column: "attempts", as: Int.self),
+                linkedUserID: try row.decode(column: "user_id", as: UUID?.self).map(UserID.init))
         }
         for event in events {
             try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = \(bind: leaseUntil) WHERE id = \(bind: event.id)").run()
@@ -55,6 +70,38 @@ public enum WebhookQueue {
             next_attempt_at = \(bind: nextAttempt), last_error = \(bind: String(error.prefix(2000))), locked_until = NULL
             WHERE id = \(bind: id)
             """).run()
+    }
+
+    /// Events in `statuses` (all when empty), newest first.
+    public static func list(statuses: [String], limit: Int, on db: SQLConnection) async throws -> [WebhookEventSummary] {
+        let rows = try await db.sql.raw("""
+            SELECT provider, event_id, event_type, status, attempts, last_error, received_at, user_id FROM billing_webhook_events
+            ORDER BY id DESC LIMIT \(bind: max(1, limit) * (statuses.isEmpty ? 1 : 20))
+            """).all()
+        let all = try rows.map { row in
+            WebhookEventSummary(
+                provider: try row.decode(column: "provider", as: String.self),
+                eventID: try row.decode(column: "event_id", as: String.self),
+                eventType: try row.decode(column: "event_type", as: String.self),
+                status: try row.decode(column: "status", as: String.self),
+                attempts: try row.decode(column: "attempts", as: Int.self),
+                lastError: try row.decode(column: "last_error", as: String?.self),
+                receivedAt: try row.decode(column: "received_at", as: Date.self),
+                userID: try row.decode(column: "user_id", as: UUID?.self).map(UserID.init))
+        }
+        return Array(all.filter { statuses.isEmpty || statuses.contains($0.status) }.prefix(limit))
+    }
+
+    /// Puts an event back in the queue (after a fix, or to re-apply it), optionally linking it to a user.
+    /// - Returns: whether the event exists.
+    @discardableResult
+    public static func requeue(provider: BillingProvider, eventID: String, linkTo user: UserID?, on db: SQLConnection) async throws -> Bool {
+        let rows = try await db.sql.raw("""
+            UPDATE billing_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = NULL, locked_until = NULL,
+            last_error = NULL, user_id = COALESCE(\(bind: user?.rawValue), user_id)
+            WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: eventID) RETURNING id
+            """).all()
+        return !rows.isEmpty
     }
 
     /// Counts per status, for health and admin views.
