@@ -22,9 +22,8 @@ struct Admin: AsyncParsableCommand {
         func run() async throws {
             let config = try common.config()
             let logger = Bootstrap.logger("scritorio.admin")
-            let database = try await Bootstrap.openDatabase(config, logger: logger)
-            let runner = Task { await database.run() }
-            defer { runner.cancel() }
+            let (action, ids, status, provider, limit) = (self.action, self.ids, self.status, self.provider, self.limit)
+            try await Bootstrap.withDatabase(config, logger: logger) { database in
             switch action {
             case "list":
                 let statuses = status == "all" ? [] : status.split(separator: ",").map(String.init)
@@ -51,7 +50,7 @@ struct Admin: AsyncParsableCommand {
             default:
                 throw ValidationError("unknown action \(action)")
             }
-            await database.close()
+            }
         }
     }
 }

@@ -19,15 +19,11 @@ struct Billing: AsyncParsableCommand {
                 throw ValidationError("PADDLE_API_KEY is not set; reconciliation reads Paddle's API")
             }
             let logger = Bootstrap.logger("scritorio.billing")
-            let database = try await Bootstrap.openDatabase(config, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.run() }
+            try await Bootstrap.withDatabase(config, logger: logger) { database in
                 let report = try await reconcileBilling(
                     config: config, database: database, paddle: .live(baseURL: config.paddle.baseURL, apiKey: key), logger: logger)
                 print("checked \(report.checked) subscription(s): \(report.changed) repaired, \(report.failed) failed")
-                group.cancelAll()
             }
-            await database.close()
         }
     }
 }

@@ -27,6 +27,25 @@ enum Bootstrap {
         return Logger(label: label)
     }
 
+    /// Runs `body` with an open store and closes it on every path (SQLite insists on being closed, even when
+    /// the command fails).
+    static func withDatabase<T: Sendable>(
+        _ config: AppConfig, logger: Logger, _ body: @Sendable (Database) async throws -> T
+    ) async throws -> T {
+        let database = try await openDatabase(config, logger: logger)
+        let runner = Task { await database.run() }
+        do {
+            let result = try await body(database)
+            runner.cancel()
+            await database.close()
+            return result
+        } catch {
+            runner.cancel()
+            await database.close()
+            throw error
+        }
+    }
+
     /// SQLite in the data directory, or PostgreSQL when `DATABASE_URL` is set.
     static func openDatabase(_ config: AppConfig, logger: Logger) async throws -> Database {
         if let url = config.databaseURL {

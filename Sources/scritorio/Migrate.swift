@@ -11,16 +11,12 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let config = try common.config()
         let logger = Bootstrap.logger("scritorio.migrate")
-        let database = try await Bootstrap.openDatabase(config, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
+        try await Bootstrap.withDatabase(config, logger: logger) { database in
             let migrator = Migrator(database: database)
             let applied = try await migrator.migrate(now: Date())
             let version = try await migrator.currentVersion()
             print("store: \(database.kind.rawValue) \(database.location)")
             print(applied.isEmpty ? "schema up to date at version \(version)" : "applied \(applied.map(String.init).joined(separator: ", ")); schema at version \(version)")
-            group.cancelAll()
         }
-        await database.close()
     }
 }

@@ -74,8 +74,16 @@ struct Serve: AsyncParsableCommand {
         let dependencies = Dependencies(
             database: database, mailer: mailer, googleKeys: googleKeys, supabaseKeys: supabaseKeys, now: now,
             sandbox: sandboxServices, paddle: paddle)
-        let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
-        let key = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
+        let app: any ApplicationProtocol
+        let key: String
+        do {
+            app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
+            key = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
+        } catch {
+            // Close the store before reporting, so a configuration error exits cleanly.
+            await database.close()
+            throw error
+        }
         // Written unbuffered so that a supervisor or test reading stdout sees it before the first request.
         let banner = """
             Scritorio listening on http://\(config.host):\(config.port)
