@@ -2,6 +2,7 @@
 import os
 import subprocess
 import tempfile
+import time
 
 import httpx
 
@@ -31,7 +32,16 @@ def test_migrate_then_serve_prints_where_it_listens():
             banner = "".join(lines)
             assert f"listening on http://127.0.0.1:{port}" in banner
             assert "store: sqlite" in banner and "publishable key: sb_publishable_cli" in banner
-            health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).json()
+            # The banner is printed while the listener starts; give it a moment to accept connections.
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+                    break
+                except httpx.ConnectError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
             assert health["store"] == {"kind": "sqlite", "ok": True, "schemaVersion": 3}
         finally:
             proc.terminate()
