@@ -45,4 +45,5 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case providerUnavailable = "provider_unavailable"
     case transactionNotCompleted = "transaction_not_completed"
     case forbidden = "forbidden"
+    case wrongMode = "wrong_mode"
 }

@@ -66,3 +66,19 @@ struct PaddleEventDecoderTests {
         }
     }
 }
+
+@Suite("Catalog modes")
+struct CatalogModeTests {
+    static let catalog = Catalog(plans: [
+        .init(code: "pro", name: nil, entitlements: ["scritorio_pro"], prices: ["paddle": ["test": ["pri_test"], "live": ["pri_live"]]]),
+    ])
+
+    @Test("ids of the other mode only are flagged; unknown ids and this mode's ids are not")
+    func otherMode() {
+        #expect(Self.catalog.belongsToOtherModeOnly(provider: .paddle, mode: .live, priceIDs: ["pri_test"]))
+        #expect(Self.catalog.belongsToOtherModeOnly(provider: .paddle, mode: .test, priceIDs: ["pri_live"]))
+        #expect(!Self.catalog.belongsToOtherModeOnly(provider: .paddle, mode: .live, priceIDs: ["pri_live"]))
+        #expect(!Self.catalog.belongsToOtherModeOnly(provider: .paddle, mode: .live, priceIDs: ["pri_unknown"]))
+        #expect(!Self.catalog.belongsToOtherModeOnly(provider: .paddle, mode: .live, priceIDs: []))
+    }
+}

@@ -41,6 +41,14 @@ public struct Catalog: Codable, Sendable, Equatable {
         Array(Set(priceIDs.compactMap { plan(provider: provider, mode: mode, priceID: $0) }.flatMap(\.entitlements))).sorted()
     }
 
+    /// Whether these ids belong to the other mode only: test ids reaching a live deployment (or the reverse) are
+    /// a set-up mistake that must never grant or revoke anything.
+    public func belongsToOtherModeOnly(provider: BillingProvider, mode: BillingMode, priceIDs: [String]) -> Bool {
+        let other: BillingMode = mode == .live ? .test : .live
+        guard !priceIDs.isEmpty, entitlements(provider: provider, mode: mode, priceIDs: priceIDs).isEmpty else { return false }
+        return priceIDs.contains { plan(provider: provider, mode: other, priceID: $0) != nil }
+    }
+
     /// Parses catalog JSON; every plan needs a code and at least one entitlement.
     public static func parse(_ data: Data) throws -> Catalog {
         let catalog = try JSONDecoder().decode(Catalog.self, from: data)

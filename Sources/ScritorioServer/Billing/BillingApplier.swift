@@ -28,6 +28,8 @@ struct BillingApplier: Sendable {
         case ignored
         /// No user could be found: kept for an admin to link.
         case orphan
+        /// Prices of the other mode (test ids in live, or the reverse): refused, never applied.
+        case wrongMode
     }
 
     /// - Parameter linkedUser: the user an admin linked an orphan event to; used when the event names none.
@@ -41,6 +43,7 @@ struct BillingApplier: Sendable {
             try await BillingRepository.upsertCustomer(change, userID: user, now: now, on: db)
             return user.map(Outcome.applied) ?? .ignored
         case .subscription(let change):
+            if catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs) { return .wrongMode }
             let stored = try await BillingRepository.subscription(provider: change.provider, id: change.subscriptionID, on: db)
             if let stored, stored.change.occurredAt > change.occurredAt { return .stale }
             guard let user = try await resolveUser(change.userID ?? stored?.userID ?? linkedUser, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
@@ -51,6 +54,7 @@ struct BillingApplier: Sendable {
             try await recompute(user, now: now, on: db)
             return .applied(user)
         case .order(let change):
+            if catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs) { return .wrongMode }
             if let stored = try await BillingRepository.orderUpdatedAt(provider: change.provider, id: change.orderID, on: db),
                 let storedAt = stored, storedAt > change.occurredAt
             {

@@ -53,6 +53,10 @@ struct WebhookProcessor: Service {
                 case .stale: ("stale", nil)
                 case .ignored: ("ignored", nil)
                 case .orphan: ("orphan", nil)
+                case .wrongMode: ("wrong_mode", nil)
+                }
+                if case .wrongMode = outcome {
+                    logger.error("webhook event refused: prices of the other mode", metadata: ["event_id": "\(event.eventID)"])
                 }
                 try await WebhookQueue.finish(id: event.id, status: status, userID: user, now: at, on: db)
             }

@@ -90,7 +90,10 @@ struct PaddleController: Sendable {
         let at = now()
         let finalEvents = events
         let plan = try await database.transaction { db -> MemberPlan in
-            for event in finalEvents { _ = try await applier.apply(event, now: at, on: db) }
+            for event in finalEvents where try await applier.apply(event, now: at, on: db) == .wrongMode {
+                logger.error("paddle-verify refused: the transaction's prices belong to the other mode")
+                throw APIError(.unprocessableContent, .wrongMode, "This transaction belongs to the other Paddle environment")
+            }
             return try await MemberRepository.find(userID: identity.userID, on: db)?.plan ?? .free
         }
         return JSONResponse(VerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))

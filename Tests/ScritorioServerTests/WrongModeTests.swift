@@ -1,0 +1,39 @@
+import Foundation
+import ScritorioCore
+@testable import ScritorioServer
+import ScritorioStore
+import ScritorioTestSupport
+import Testing
+
+@Suite("Wrong mode")
+struct WrongModeTests {
+    @Test("a live deployment refuses events priced in test mode and applies nothing", arguments: TestStores.kinds)
+    func refused(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let catalog = Catalog(plans: [
+                .init(code: "pro", name: nil, entitlements: ["scritorio_pro"], prices: ["paddle": ["test": ["pri_test"], "live": ["pri_live"]]]),
+            ])
+            let applier = BillingApplier(catalog: catalog, grace: 0)
+            let user = UserID.random()
+            let now = Date()
+            func event(_ price: String, _ id: String) -> BillingEvent {
+                .subscription(SubscriptionChange(
+                    provider: .paddle, mode: .live, subscriptionID: id, customerID: nil, userID: user, status: .active,
+                    priceIDs: [price], currentPeriodStart: nil, currentPeriodEnd: nil, scheduledCancelAt: nil, canceledAt: nil,
+                    occurredAt: now))
+            }
+            let wrong = event("pri_test", "sub_wrong")
+            let right = event("pri_live", "sub_right")
+            let refused = try await database.transaction { try await applier.apply(wrong, now: now, on: $0) }
+            #expect(refused == .wrongMode)
+            let stored = try await database.read { try await BillingRepository.subscription(provider: .paddle, id: "sub_wrong", on: $0) }
+            #expect(stored == nil)
+            let untouched = try await database.read { try await MemberRepository.find(userID: user, on: $0) }
+            #expect(untouched == nil)
+            let applied = try await database.transaction { try await applier.apply(right, now: now, on: $0) }
+            #expect(applied == .applied(user))
+            let member = try await database.read { try await MemberRepository.find(userID: user, on: $0) }
+            #expect(member?.plan == .pro)
+        }
+    }
+}
