@@ -119,7 +119,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ScritorioProvidersTests",
-            dependencies: ["ScritorioProviders", "ScritorioSandbox"],
+            dependencies: [
+                "ScritorioProviders", "ScritorioSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ScritorioCoreTests", dependencies: ["ScritorioCore", "ScritorioAPI"], swiftSettings: swiftSettings),

@@ -37,3 +37,32 @@ struct WrongModeTests {
         }
     }
 }
+
+@Suite("Customer linking")
+struct CustomerLinkTests {
+    @Test("after one event with a user id, the customer's later events without one find the user", arguments: TestStores.kinds)
+    func linked(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let applier = BillingApplier(catalog: .sandbox, grace: 0)
+            let user = UserID.random()
+            let now = Date()
+            func event(_ id: String, _ owner: UserID?) -> BillingEvent {
+                .subscription(SubscriptionChange(
+                    provider: .paddle, mode: .test, subscriptionID: id, customerID: "ctm_linked", userID: owner, status: .active,
+                    priceIDs: ["pri_01sandboxpromonthly0000000"], currentPeriodStart: nil, currentPeriodEnd: nil,
+                    scheduledCancelAt: nil, canceledAt: nil, occurredAt: now))
+            }
+            let first = event("sub_1", user)
+            let second = event("sub_2", nil)
+            let one = try await database.transaction { try await applier.apply(first, now: now, on: $0) }
+            #expect(one == .applied(user))
+            let two = try await database.transaction { try await applier.apply(second, now: now, on: $0) }
+            #expect(two == .applied(user))
+            let unrelated = BillingEvent.subscription(SubscriptionChange(
+                provider: .paddle, mode: .test, subscriptionID: "sub_3", customerID: "ctm_other", userID: nil, status: .active,
+                priceIDs: [], currentPeriodStart: nil, currentPeriodEnd: nil, scheduledCancelAt: nil, canceledAt: nil, occurredAt: now))
+            let three = try await database.transaction { try await applier.apply(unrelated, now: now, on: $0) }
+            #expect(three == .orphan)
+        }
+    }
+}

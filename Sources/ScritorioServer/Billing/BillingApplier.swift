@@ -50,6 +50,7 @@ struct BillingApplier: Sendable {
                 return .orphan
             }
             let plan = change.priceIDs.lazy.compactMap { catalog.plan(provider: change.provider, mode: change.mode, priceID: $0) }.first
+            try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
             try await BillingRepository.save(change, userID: user, planCode: plan?.code, now: now, on: db)
             try await recompute(user, now: now, on: db)
             return .applied(user)
@@ -63,6 +64,7 @@ struct BillingApplier: Sendable {
             guard let user = try await resolveUser(change.userID ?? linkedUser, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db) else {
                 return .orphan
             }
+            try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
             try await BillingRepository.save(change, userID: user, now: now, on: db)
             try await applyOrderGrants(change, user: user, now: now, on: db)
             try await recompute(user, now: now, on: db)
@@ -82,6 +84,14 @@ struct BillingApplier: Sendable {
         if let user = customer.userID { return user }
         guard let email = customer.email else { return nil }
         return try await BillingRepository.uniqueUser(email: email, on: db)
+    }
+
+    /// Remembers which user a provider customer is, so later events of that customer without `custom_data`
+    /// (a purchase not started in the app) still find their user.
+    private func link(customer: String?, to user: UserID, provider: BillingProvider, mode: BillingMode, now: Date, on db: SQLConnection) async throws {
+        guard let customer else { return }
+        try await BillingRepository.upsertCustomer(
+            CustomerChange(provider: provider, mode: mode, customerID: customer, email: nil, occurredAt: now), userID: user, now: now, on: db)
     }
 
     /// One-off purchases grant for good; a refund revokes. Orders of a subscription are provisioned through the
