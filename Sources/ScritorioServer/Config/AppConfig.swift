@@ -1,5 +1,6 @@
 import Foundation
 import ScritorioCore
+import Yams
 
 /// How Scritorio learns who a caller is.
 public enum AuthMode: Sendable, Equatable {
@@ -70,21 +71,31 @@ public struct AppConfig: Sendable {
     /// Seconds between two reconciliation passes against the provider's API.
     public var reconcileInterval: TimeInterval = 3600
 
-    /// The catalog this configuration names.
+    /// The catalog this configuration names: JSON, or YAML when the file ends in `.yaml`/`.yml`.
     public func loadCatalog() throws -> Catalog {
-        let path = catalogPath ?? dataDirectory + "/catalog.json"
-        if FileManager.default.fileExists(atPath: path) {
+        let candidates = catalogPath.map { [$0] } ?? ["json", "yaml", "yml"].map { dataDirectory + "/catalog." + $0 }
+        if let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
             do {
-                return try Catalog.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                return try Catalog.parse(path.hasSuffix(".yaml") || path.hasSuffix(".yml") ? try Self.yamlAsJSON(data) : data)
             } catch {
                 throw ConfigError(description: "catalog \(path) is not valid: \(error)")
             }
         }
+        let path = candidates[0]
         if catalogPath != nil { throw ConfigError(description: "SCRITORIO_CATALOG names \(path), which does not exist") }
         return sandbox ? .sandbox : Catalog(plans: [])
     }
 
     public init() {}
+
+    /// YAML has the same data model for a catalog; it is converted and read by the one JSON decoder.
+    static func yamlAsJSON(_ data: Data) throws -> Data {
+        guard let text = String(data: data, encoding: .utf8), let value = try Yams.load(yaml: text) else {
+            throw ConfigError(description: "empty or unreadable YAML")
+        }
+        return try JSONSerialization.data(withJSONObject: value)
+    }
 
     /// The sandbox's Google client id, used when none is configured in sandbox mode.
     public static let sandboxGoogleClientID = "scritorio-sandbox.apps.googleusercontent.com"
