@@ -55,14 +55,15 @@ public struct SandboxServices: Sendable {
 public func buildApplication(
     config: AppConfig, dependencies: Dependencies, logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let router = try buildRouter(config: config, dependencies: dependencies, logger: logger)
+    // One catalog read and one applier for the router and the background services.
+    let applier = try BillingApplier(config: config)
+    let router = try buildRouter(config: config, dependencies: dependencies, logger: logger, applier: applier)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Scritorio"),
         logger: logger)
     app.addServices(DatabaseService(database: dependencies.database))
     if config.runWebhookProcessor {
-        let applier = try BillingApplier(config: config)
         app.addServices(WebhookProcessor(database: dependencies.database, applier: applier, now: dependencies.now, logger: logger))
         if config.paddle.apiKey != nil || dependencies.sandbox?.paddle != nil {
             let reconciler = Reconciler(
@@ -80,6 +81,12 @@ public func buildApplication(
 
 /// The router with every surface this configuration serves.
 public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: Logger) throws -> Router<AppRequestContext> {
+    try buildRouter(config: config, dependencies: dependencies, logger: logger, applier: try BillingApplier(config: config))
+}
+
+func buildRouter(
+    config: AppConfig, dependencies: Dependencies, logger: Logger, applier: BillingApplier
+) throws -> Router<AppRequestContext> {
     let publishableKey = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: CORSHeadersMiddleware())
@@ -117,8 +124,7 @@ public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: L
         .register(on: router)
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
-    let catalog = try config.loadCatalog()
-    let applier = try BillingApplier(config: config)
+    let catalog = applier.catalog
     let billing = BillingController(
         database: dependencies.database, authenticator: authenticator, catalog: catalog, applier: applier,
         paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger)

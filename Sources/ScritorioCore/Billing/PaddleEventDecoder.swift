@@ -52,6 +52,15 @@ public enum PaddleEventDecoder {
         var data: DataType
     }
 
+    /// Reads an object from Paddle's API (`data` of `GET /transactions/{id}` etc.) as if it came in a
+    /// notification of `eventType`, so API answers and webhooks share one interpretation.
+    public static func decode(apiObject raw: Data, eventType: String, occurredAt: String, mode: BillingMode) throws(Failure) -> BillingEvent {
+        var envelope = Data(#"{"event_id":"api","event_type":"\#(eventType)","occurred_at":"\#(occurredAt)","data":"#.utf8)
+        envelope.append(raw)
+        envelope.append(contentsOf: Array("}".utf8))
+        return try decode(envelope, mode: mode).event
+    }
+
     /// Decodes `body` (a stored raw notification) received in `mode`.
     public static func decode(_ body: Data, mode: BillingMode) throws(Failure) -> (envelope: Envelope, occurredAt: Date, event: BillingEvent) {
         let decoder = JSONDecoder()

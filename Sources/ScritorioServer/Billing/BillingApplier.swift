@@ -38,8 +38,8 @@ struct BillingApplier: Sendable {
         case .ignored:
             return .ignored
         case .customer(let change):
-            let email = change.email
-            let user = try await email.asyncFlatMap { try await BillingRepository.uniqueUser(email: $0, on: db) }
+            var user: UserID?
+            if let email = change.email { user = try await BillingRepository.uniqueUser(email: email, on: db) }
             try await BillingRepository.upsertCustomer(change, userID: user, now: now, on: db)
             return user.map(Outcome.applied) ?? .ignored
         case .subscription(let change):
@@ -135,12 +135,5 @@ struct BillingApplier: Sendable {
         }
         let plan = EntitlementSet.plan(for: try await BillingRepository.grants(of: user, on: db), at: now)
         try await BillingRepository.setMemberPlan(userID: user, plan: plan, now: now, on: db)
-    }
-}
-
-extension Optional {
-    fileprivate func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

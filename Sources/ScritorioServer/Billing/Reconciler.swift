@@ -37,7 +37,7 @@ struct Reconciler: Sendable {
             report.checked += 1
             do {
                 let info = try await paddle.getSubscription(id)
-                let event = try PaddleController.event(
+                let event = try paddleAPIEvent(
                     type: "subscription.updated", occurredAt: info.updatedAt ?? WireDate.format(start), raw: info.rawData, mode: mode)
                 let changed = try await database.transaction { db -> Bool in
                     let before = try await BillingRepository.subscription(provider: .paddle, id: id, on: db)

@@ -57,7 +57,7 @@ struct BillingController: Sendable {
             logger.error("Paddle cancel failed", metadata: ["error": "\(error)"])
             throw APIError(.badGateway, .providerUnavailable, "Paddle is unavailable; try again shortly")
         }
-        let event = try PaddleController.event(
+        let event = try paddleAPIEvent(
             type: "subscription.updated", occurredAt: updated.updatedAt ?? WireDate.format(now()), raw: updated.rawData, mode: mode)
         let at = now()
         _ = try await database.transaction { try await applier.apply(event, now: at, on: $0) }

@@ -78,13 +78,14 @@ struct PaddleController: Sendable {
         guard userID(fromCustomData: transaction.customData) == identity.userID else {
             throw APIError(.forbidden, .forbidden, "Transaction does not belong to this user")
         }
-        let subscription = try await transaction.subscriptionID.asyncMap { id in
-            try await callPaddle { try await paddle.getSubscription(id) }
+        var subscription: PaddleSubscriptionInfo?
+        if let id = transaction.subscriptionID {
+            subscription = try await callPaddle { try await paddle.getSubscription(id) }
         }
         let occurred = transaction.updatedAt ?? WireDate.format(now())
-        var events = [try Self.event(type: "transaction.\(transaction.status)", occurredAt: occurred, raw: transaction.rawData, mode: config.mode)]
+        var events = [try paddleAPIEvent(type: "transaction.\(transaction.status)", occurredAt: occurred, raw: transaction.rawData, mode: config.mode)]
         if let subscription {
-            events.append(try Self.event(
+            events.append(try paddleAPIEvent(
                 type: "subscription.updated", occurredAt: subscription.updatedAt ?? occurred, raw: subscription.rawData, mode: config.mode))
         }
         let at = now()
@@ -99,18 +100,6 @@ struct PaddleController: Sendable {
         return JSONResponse(VerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
     }
 
-    /// Reads an API object through the webhook decoder, so both paths share one interpretation.
-    static func event(type: String, occurredAt: String, raw: Data, mode: BillingMode) throws -> BillingEvent {
-        var envelope = Data(#"{"event_id":"api","event_type":"\#(type)","occurred_at":"\#(occurredAt)","data":"#.utf8)
-        envelope.append(raw)
-        envelope.append(contentsOf: Array("}".utf8))
-        do {
-            return try PaddleEventDecoder.decode(envelope, mode: mode).event
-        } catch {
-            throw APIError(.badGateway, .providerUnavailable, "Paddle's answer could not be read")
-        }
-    }
-
     /// Maps Paddle API failures to clear errors (never a 500): unknown ids are 404, the rest 502.
     private func callPaddle<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         do {
@@ -123,9 +112,11 @@ struct PaddleController: Sendable {
     }
 }
 
-extension Optional {
-    fileprivate func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
-        guard let value = self else { return nil }
-        return try await transform(value)
+/// An object from Paddle's API as a `BillingEvent`; an unreadable answer is a 502, never a 500.
+func paddleAPIEvent(type: String, occurredAt: String, raw: Data, mode: BillingMode) throws -> BillingEvent {
+    do {
+        return try PaddleEventDecoder.decode(apiObject: raw, eventType: type, occurredAt: occurredAt, mode: mode)
+    } catch {
+        throw APIError(.badGateway, .providerUnavailable, "Paddle's answer could not be read")
     }
 }
