@@ -104,6 +104,8 @@ public enum BillingEvent: Sendable, Equatable {
     case subscription(SubscriptionChange)
     case order(OrderChange)
     case customer(CustomerChange)
+    /// A provider's licence key (Lemon Squeezy `license_key_created` / `license_key_updated`).
+    case license(LicenseKeyChange)
     /// Stored and marked ignored: a type Scritorio does not act on (yet).
     case ignored(type: String)
 }

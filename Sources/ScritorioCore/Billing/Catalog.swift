@@ -11,13 +11,22 @@ public struct Catalog: Codable, Sendable, Equatable {
         public var entitlements: [String]
         /// provider → mode → price/variant ids.
         public var prices: [String: [String: [String]]]
+        /// The licence key a purchase of this plan comes with; `nil` = none (Lemon Squeezy keys still arrive
+        /// from Lemon Squeezy and then follow the plan's entitlements).
+        public var license: LicensePolicy?
 
-        public init(code: String, name: String?, entitlements: [String], prices: [String: [String: [String]]]) {
+        public init(
+            code: String, name: String?, entitlements: [String], prices: [String: [String: [String]]], license: LicensePolicy? = nil
+        ) {
             self.code = code
             self.name = name
             self.entitlements = entitlements
             self.prices = prices
+            self.license = license
         }
+
+        /// The entitlement codes a licence of this plan grants its owner.
+        public var licenseEntitlements: [String] { license?.entitlements ?? entitlements }
 
         /// The ids of this plan for a provider in a mode.
         public func priceIDs(provider: BillingProvider, mode: BillingMode) -> [String] {
@@ -55,19 +64,48 @@ public struct Catalog: Codable, Sendable, Equatable {
         for plan in catalog.plans where plan.code.isEmpty || plan.entitlements.isEmpty {
             throw CatalogError.invalidPlan(plan.code)
         }
+        for plan in catalog.plans {
+            if let limit = plan.license?.activationLimit, limit < 1 { throw CatalogError.invalidPlan(plan.code) }
+            if let codes = plan.license?.entitlements, codes.isEmpty { throw CatalogError.invalidPlan(plan.code) }
+        }
         return catalog
     }
 
     /// The sandbox's catalog: monthly and yearly Pro, priced in the Paddle sandbox fake.
     public static let sandbox = Catalog(plans: [
         Plan(code: "pro_monthly", name: "Pro (monthly)", entitlements: [EntitlementSet.proCode],
-             prices: ["paddle": ["test": ["pri_01sandboxpromonthly0000000"]]]),
+             prices: ["paddle": ["test": ["pri_01sandboxpromonthly0000000"]]], license: LicensePolicy(activationLimit: 3)),
         Plan(code: "pro_yearly", name: "Pro (yearly)", entitlements: [EntitlementSet.proCode],
-             prices: ["paddle": ["test": ["pri_01sandboxproyearly00000000"]]]),
+             prices: ["paddle": ["test": ["pri_01sandboxproyearly00000000"]]], license: LicensePolicy(activationLimit: 3)),
     ])
 }
 
 /// Why a catalog was refused.
 public enum CatalogError: Error, Equatable {
     case invalidPlan(String)
+}
+
+/// The rules of the licence keys a plan comes with (Keygen's "policy"): how many devices at once, how long the
+/// key lasts, and what it grants.
+public struct LicensePolicy: Codable, Sendable, Equatable {
+    /// How a key's end is decided.
+    public enum Expiry: String, Codable, Sendable {
+        /// The key expires when its subscription stops granting access (a one-off purchase's key never does).
+        case subscription
+        /// The key never expires (a lifetime licence sold through a subscription price, rare).
+        case never
+    }
+
+    /// Devices a key may be active on at once; `nil` = unlimited.
+    public var activationLimit: Int?
+    /// Default `subscription`.
+    public var expiry: Expiry?
+    /// Codes granted to the key's owner while the key is valid; default: the plan's own.
+    public var entitlements: [String]?
+
+    public init(activationLimit: Int?, expiry: Expiry? = nil, entitlements: [String]? = nil) {
+        self.activationLimit = activationLimit
+        self.expiry = expiry
+        self.entitlements = entitlements
+    }
 }

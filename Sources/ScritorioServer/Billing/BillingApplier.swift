@@ -9,15 +9,20 @@ struct BillingApplier: Sendable {
     let catalog: Catalog
     /// How long a past-due subscription keeps access.
     let grace: TimeInterval
+    /// Derives the keys Scritorio issues for Paddle purchases (`ScritorioLicenseKey.derive`); `nil` = none issued.
+    let licenseSecret: Data?
 
     /// The applier a configuration describes.
     init(config: AppConfig) throws {
-        self.init(catalog: try config.loadCatalog(), grace: config.billingGrace)
+        self.init(
+            catalog: try config.loadCatalog(), grace: config.billingGrace,
+            licenseSecret: try LicenseSecret.load(directory: config.dataDirectory, configured: config.licensing.secret))
     }
 
-    init(catalog: Catalog, grace: TimeInterval) {
+    init(catalog: Catalog, grace: TimeInterval, licenseSecret: Data? = nil) {
         self.catalog = catalog
         self.grace = grace
+        self.licenseSecret = licenseSecret
     }
 
     /// What happened to an event.
@@ -52,8 +57,11 @@ struct BillingApplier: Sendable {
             let plan = change.priceIDs.lazy.compactMap { catalog.plan(provider: change.provider, mode: change.mode, priceID: $0) }.first
             try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
             try await BillingRepository.save(change, userID: user, planCode: plan?.code, now: now, on: db)
+            if let plan { try await issueLicense(for: change, plan: plan, user: user, now: now, on: db) }
             try await recompute(user, now: now, on: db)
             return .applied(user)
+        case .license(let change):
+            return try await apply(license: change, now: now, linkedUser: linkedUser, on: db)
         case .order(let change):
             if catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs) { return .wrongMode }
             if let stored = try await BillingRepository.orderUpdatedAt(provider: change.provider, id: change.orderID, on: db),
@@ -70,6 +78,43 @@ struct BillingApplier: Sendable {
             try await recompute(user, now: now, on: db)
             return .applied(user)
         }
+    }
+
+    /// Stores a provider's licence key (stale states ignored) and recomputes its owner's entitlements. A key
+    /// without a known owner is still stored, so an app can activate it, and the event is kept as an orphan for
+    /// an admin to link.
+    func apply(license change: LicenseKeyChange, now: Date, linkedUser: UserID? = nil, on db: SQLConnection) async throws -> Outcome {
+        if let variant = change.variantID, catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: [variant]) {
+            return .wrongMode
+        }
+        let stored = try await LicenseRepository.license(provider: change.provider, providerLicenseID: change.providerLicenseID, on: db)
+        if let at = stored?.providerUpdatedAt, at > change.providerUpdatedAt { return .stale }
+        var user = try await resolveUser(
+            change.userID ?? stored?.userID ?? linkedUser, customerID: change.customerID, provider: change.provider, mode: change.mode, on: db)
+        if user == nil, let email = change.email { user = try await BillingRepository.uniqueUser(email: email, on: db) }
+        let plan = change.variantID.flatMap { catalog.plan(provider: change.provider, mode: change.mode, priceID: $0) }
+        try await LicenseRepository.upsert(change, userID: user, planCode: plan?.code, issuer: .provider, now: now, on: db)
+        guard let user else { return .orphan }
+        try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
+        try await recompute(user, now: now, on: db)
+        return .applied(user)
+    }
+
+    /// Issues (or brings up to date) the Scritorio key of a subscription whose plan comes with one: active while
+    /// the subscription grants access, expiring when it stops (at a scheduled cancel, the end of grace).
+    private func issueLicense(for change: SubscriptionChange, plan: Catalog.Plan, user: UserID, now: Date, on db: SQLConnection) async throws {
+        guard let policy = plan.license, let secret = licenseSecret, change.provider == .paddle else { return }
+        let decision = AccessRule.decide(change.snapshot, now: now, grace: grace)
+        let lifetime = policy.expiry == .never
+        let id = "scr_" + change.subscriptionID
+        let key = LicenseKeyChange(
+            provider: change.provider, mode: change.mode, providerLicenseID: id,
+            key: ScritorioLicenseKey.derive(secret: secret, licenseID: id),
+            status: decision.granted || lifetime ? .active : .expired, activationLimit: policy.activationLimit,
+            expiresAt: lifetime ? nil : (decision.granted ? decision.until : min(now, change.canceledAt ?? now)),
+            providerUpdatedAt: change.occurredAt, customerID: change.customerID, subscriptionID: change.subscriptionID,
+            productName: plan.name ?? plan.code, variantName: plan.code, userID: user)
+        try await LicenseRepository.upsert(key, userID: user, planCode: plan.code, issuer: .scritorio, now: now, on: db)
     }
 
     /// The user an event belongs to: its own `custom_data` user id, else the customer's linked user, else the one
@@ -120,6 +165,19 @@ struct BillingApplier: Sendable {
                 try await BillingRepository.saveGrant(
                     Grant(code: code, source: .subscription(change.subscriptionID), startsAt: nil,
                           endsAt: decision.granted ? decision.until : nil, revokedAt: decision.granted ? nil : now),
+                    userID: user, now: now, on: db)
+            }
+        }
+        // A licence grants its plan's codes to its owner while it is usable and unexpired.
+        for license in try await LicenseRepository.licenses(of: user, on: db) {
+            let codes = license.planCode.flatMap { catalog.plan(code: $0)?.licenseEntitlements }
+                ?? license.variantID.map { catalog.plan(provider: license.provider, mode: license.mode, priceID: $0)?.licenseEntitlements ?? [] }
+                ?? []
+            let usable = license.status.isUsable
+            for code in codes {
+                try await BillingRepository.saveGrant(
+                    Grant(code: code, source: .license(license.id.uuidString.lowercased()), startsAt: nil,
+                          endsAt: usable ? license.expiresAt : nil, revokedAt: usable ? nil : now),
                     userID: user, now: now, on: db)
             }
         }

@@ -70,6 +70,8 @@ public struct AppConfig: Sendable {
     public var runWebhookProcessor = true
     /// Seconds between two reconciliation passes against the provider's API.
     public var reconcileInterval: TimeInterval = 3600
+    /// Licence keys and signed entitlement documents.
+    public var licensing = LicensingConfig()
 
     /// The catalog this configuration names: JSON, or YAML when the file ends in `.yaml`/`.yml`.
     public func loadCatalog() throws -> Catalog {

@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+
+/// The keys Scritorio issues for purchases made through a provider that has none (Paddle):
+/// `SCR-XXXXX-XXXXX-XXXXX-XXXXC`, four groups of Crockford base-32 (no I, L, O, U: nothing to misread),
+/// the last character a Luhn mod 32 check over the other nineteen, so a mistyped character or two swapped
+/// neighbours are caught before any look-up.
+///
+/// A key is derived from a server secret and the licence's id (HMAC-SHA256), so the store keeps only its hash
+/// and the owner can still be shown their key.
+public enum ScritorioLicenseKey {
+    public static let prefix = "SCR"
+    static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+    static let dataLength = 19
+
+    /// The key for `licenseID` under `secret`.
+    public static func derive(secret: Data, licenseID: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("scritorio-license:\(licenseID)".utf8), using: SymmetricKey(data: secret))
+        return make(from: Array(mac))
+    }
+
+    /// A key from at least 12 bytes of randomness or MAC output (95 bits are used).
+    public static func make(from bytes: [UInt8]) -> String {
+        precondition(bytes.count >= 12, "a licence key needs 95 bits")
+        var symbols: [Int] = []
+        var buffer = 0
+        var bits = 0
+        var index = 0
+        while symbols.count < dataLength {
+            if bits < 5 {
+                buffer = (buffer << 8) | Int(bytes[index])
+                index += 1
+                bits += 8
+            }
+            bits -= 5
+            symbols.append((buffer >> bits) & 31)
+        }
+        symbols.append(checkSymbol(for: symbols))
+        return format(symbols)
+    }
+
+    /// The canonical form of a key that looks like one of Scritorio's (any case, with or without dashes and
+    /// spaces, `O` read as `0` and `I`/`L` as `1`), or `nil` if it does not. The check character is not verified
+    /// here: see `isValid`.
+    public static func normalize(_ text: String) -> String? {
+        guard let symbols = symbols(of: text) else { return nil }
+        return format(symbols)
+    }
+
+    /// Whether `text` is a well-formed Scritorio key whose check character matches.
+    public static func isValid(_ text: String) -> Bool {
+        guard let symbols = symbols(of: text) else { return false }
+        return checkSymbol(for: Array(symbols.prefix(dataLength))) == symbols[dataLength]
+    }
+
+    /// Whether `text` starts like a Scritorio key (so a malformed one can be refused without a look-up).
+    public static func looksLikeScritorioKey(_ text: String) -> Bool {
+        text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased().hasPrefix(prefix + "-")
+    }
+
+    private static func symbols(of text: String) -> [Int]? {
+        var compact = text.uppercased().filter { !$0.isWhitespace && $0 != "-" }
+        guard compact.hasPrefix(prefix) else { return nil }
+        compact.removeFirst(prefix.count)
+        guard compact.count == dataLength + 1 else { return nil }
+        var symbols: [Int] = []
+        for character in compact {
+            let read: Character = switch character {
+            case "O": "0"
+            case "I", "L": "1"
+            default: character
+            }
+            guard let value = alphabet.firstIndex(of: read) else { return nil }
+            symbols.append(value)
+        }
+        return symbols
+    }
+
+    private static func format(_ symbols: [Int]) -> String {
+        let characters = symbols.map { alphabet[$0] }
+        let groups = stride(from: 0, to: characters.count, by: 5).map { String(characters[$0..<min($0 + 5, characters.count)]) }
+        return ([prefix] + groups).joined(separator: "-")
+    }
+
+    /// Luhn mod N (N = 32): detects every single-character error and every swap of two adjacent characters
+    /// except of the pair whose values differ by N/2.
+    static func checkSymbol(for symbols: [Int]) -> Int {
+        let n = alphabet.count
+        var factor = 2
+        var sum = 0
+        for value in symbols.reversed() {
+            var addend = factor * value
+            factor = factor == 2 ? 1 : 2
+            addend = addend / n + addend % n
+            sum += addend
+        }
+        return (n - sum % n) % n
+    }
+}
