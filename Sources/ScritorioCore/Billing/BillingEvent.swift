@@ -17,11 +17,16 @@ public struct SubscriptionChange: Sendable, Equatable {
     public var canceledAt: Date?
     /// The provider's time for this state (Paddle `occurred_at`): older updates never overwrite newer ones.
     public var occurredAt: Date
+    /// Lemon Squeezy paused with mode `free`: access continues while paused (mode `void` stops it).
+    public var pausedWithAccess: Bool
+    /// Lemon Squeezy's `order_id`: the order that started the subscription (its access is the subscription's).
+    public var firstOrderID: String?
 
     public init(
         provider: BillingProvider, mode: BillingMode, subscriptionID: String, customerID: String?, userID: UserID?,
         status: SubscriptionStatus, priceIDs: [String], currentPeriodStart: Date?, currentPeriodEnd: Date?,
-        scheduledCancelAt: Date?, canceledAt: Date?, occurredAt: Date
+        scheduledCancelAt: Date?, canceledAt: Date?, occurredAt: Date, pausedWithAccess: Bool = false,
+        firstOrderID: String? = nil
     ) {
         self.provider = provider
         self.mode = mode
@@ -35,13 +40,15 @@ public struct SubscriptionChange: Sendable, Equatable {
         self.scheduledCancelAt = scheduledCancelAt
         self.canceledAt = canceledAt
         self.occurredAt = occurredAt
+        self.pausedWithAccess = pausedWithAccess
+        self.firstOrderID = firstOrderID
     }
 
     /// What the access rule needs.
     public var snapshot: SubscriptionSnapshot {
         SubscriptionSnapshot(
             provider: provider, status: status, currentPeriodEnd: currentPeriodEnd, scheduledCancelAt: scheduledCancelAt,
-            endsAt: canceledAt, pastDueSince: status == .pastDue ? occurredAt : nil)
+            endsAt: canceledAt, pastDueSince: status == .pastDue ? occurredAt : nil, pausedWithAccess: pausedWithAccess)
     }
 }
 

@@ -57,12 +57,19 @@ struct BillingApplier: Sendable {
             let plan = change.priceIDs.lazy.compactMap { catalog.plan(provider: change.provider, mode: change.mode, priceID: $0) }.first
             try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
             try await BillingRepository.save(change, userID: user, planCode: plan?.code, now: now, on: db)
+            if let order = change.firstOrderID {
+                try await BillingRepository.linkOrder(provider: change.provider, orderID: order, subscriptionID: change.subscriptionID, on: db)
+            }
             if let plan { try await issueLicense(for: change, plan: plan, user: user, now: now, on: db) }
             try await recompute(user, now: now, on: db)
             return .applied(user)
         case .license(let change):
             return try await apply(license: change, now: now, linkedUser: linkedUser, on: db)
-        case .order(let change):
+        case .order(var change):
+            if change.subscriptionID == nil {
+                // A Lemon Squeezy order does not name its subscription; the subscription names its first order.
+                change.subscriptionID = try await BillingRepository.subscriptionID(provider: change.provider, startedBy: change.orderID, on: db)
+            }
             if catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs) { return .wrongMode }
             if let stored = try await BillingRepository.orderUpdatedAt(provider: change.provider, id: change.orderID, on: db),
                 let storedAt = stored, storedAt > change.occurredAt

@@ -15,6 +15,8 @@ struct WebhookProcessor: Service {
     var interval: Duration = .milliseconds(250)
     var batchSize = 50
     var maxAttempts = 8
+    /// The Lemon Squeezy mode this deployment runs in: events of the other mode are refused (`wrong_mode`).
+    var lemonSqueezyMode: BillingMode = .test
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -39,15 +41,32 @@ struct WebhookProcessor: Service {
     private func process(_ event: ClaimedWebhookEvent) async {
         let at = now()
         do {
+            // The event that decides the outcome, with what is applied before and after it.
             let decoded: BillingEvent
+            var before: [BillingEvent] = []
+            var after: [BillingEvent] = []
+            var otherMode = false
             switch event.provider {
             case .paddle:
                 decoded = try PaddleEventDecoder.decode(Data(event.payload.utf8), mode: event.mode).event
+            case .lemonSqueezy:
+                let body = try LemonSqueezyEventDecoder.decode(Data(event.payload.utf8))
+                decoded = body.event
+                otherMode = body.mode != lemonSqueezyMode
+                if let customer = body.customer {
+                    if body.hasUser { after = [.customer(customer)] } else { before = [.customer(customer)] }
+                }
             default:
                 decoded = .ignored(type: "unsupported provider \(event.provider.rawValue)")
             }
+            let (first, then, refused) = (before, after, otherMode)
             try await database.transaction { db in
-                let outcome = try await applier.apply(decoded, now: at, linkedUser: event.linkedUserID, on: db)
+                var outcome = BillingApplier.Outcome.wrongMode
+                if !refused {
+                    for extra in first { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
+                    outcome = try await applier.apply(decoded, now: at, linkedUser: event.linkedUserID, on: db)
+                    for extra in then { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
+                }
                 let (status, user): (String, UserID?) = switch outcome {
                 case .applied(let user): ("processed", user)
                 case .stale: ("stale", nil)
@@ -56,7 +75,7 @@ struct WebhookProcessor: Service {
                 case .wrongMode: ("wrong_mode", nil)
                 }
                 if case .wrongMode = outcome {
-                    logger.error("webhook event refused: prices of the other mode", metadata: ["event_id": "\(event.eventID)"])
+                    logger.error("webhook event refused: it belongs to the other mode", metadata: ["event_id": "\(event.eventID)"])
                 }
                 try await WebhookQueue.finish(id: event.id, status: status, userID: user, now: at, on: db)
             }

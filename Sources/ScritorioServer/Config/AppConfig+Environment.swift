@@ -82,6 +82,7 @@ extension AppConfig {
         }
         limits.ipHeader = value("SCRITORIO_RATE_LIMIT_HEADER")
         config.paddle = try PaddleConfig.fromEnvironment(env)
+        config.lemonSqueezy = try LemonSqueezyConfig.fromEnvironment(env)
         config.catalogPath = value("SCRITORIO_CATALOG")
         if let days = try number("SCRITORIO_BILLING_GRACE_DAYS") { config.billingGrace = days * 86_400 }
         if value("SCRITORIO_WEBHOOK_PROCESSOR") == "0" { config.runWebhookProcessor = false }

@@ -61,6 +61,7 @@ public struct AppConfig: Sendable {
     public var mailFrom = "Scritorio <no-reply@scritorio.local>"
     public var rateLimits = RateLimitConfig()
     public var paddle = PaddleConfig()
+    public var lemonSqueezy = LemonSqueezyConfig()
     /// Path of the catalog JSON (`SCRITORIO_CATALOG`); else `catalog.json` in the data directory; else, in the
     /// sandbox, the sandbox catalog.
     public var catalogPath: String?

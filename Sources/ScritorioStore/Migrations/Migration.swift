@@ -40,6 +40,7 @@ public enum Migrations {
         Migration001Accounts.migration,
         Migration002Billing.migration,
         Migration003WebhookPipeline.migration,
+        Migration004LemonSqueezy.migration,
         Migration005Licensing.migration,
     ]
 

@@ -46,7 +46,7 @@ public enum BillingRepository {
 
     static let subscriptionColumns = """
         provider, mode, provider_subscription_id, provider_customer_id, user_id, status, plan_code, price_id,
-        current_period_start, current_period_end, canceled_at, trial_ends_at, provider_updated_at
+        current_period_start, current_period_end, canceled_at, trial_ends_at, provider_updated_at, pause_mode, provider_order_id
         """
 
     public static func subscription(provider: BillingProvider, id: String, on db: SQLConnection) async throws -> StoredSubscription? {
@@ -68,12 +68,13 @@ public enum BillingRepository {
         try await db.sql.raw("""
             INSERT INTO subscriptions (id, user_id, provider, mode, provider_subscription_id, provider_customer_id, status,
             plan_code, price_id, current_period_start, current_period_end, cancel_at_period_end, canceled_at, trial_ends_at,
-            provider_updated_at, created_at, updated_at)
+            provider_updated_at, created_at, updated_at, pause_mode, provider_order_id)
             VALUES (\(bind: UUID()), \(bind: userID?.rawValue), \(bind: change.provider.rawValue), \(bind: change.mode.rawValue),
             \(bind: change.subscriptionID), \(bind: change.customerID), \(bind: change.status.rawValue), \(bind: planCode),
             \(bind: change.priceIDs.first), \(bind: change.currentPeriodStart), \(bind: change.currentPeriodEnd),
             \(bind: change.scheduledCancelAt != nil), \(bind: change.canceledAt), \(bind: change.scheduledCancelAt),
-            \(bind: change.occurredAt), \(bind: now), \(bind: now))
+            \(bind: change.occurredAt), \(bind: now), \(bind: now), \(bind: change.pausedWithAccess ? "free" : nil as String?),
+            \(bind: change.firstOrderID))
             ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
             user_id = COALESCE(excluded.user_id, subscriptions.user_id),
             provider_customer_id = COALESCE(excluded.provider_customer_id, subscriptions.provider_customer_id),
@@ -82,6 +83,7 @@ public enum BillingRepository {
             current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
             cancel_at_period_end = excluded.cancel_at_period_end, canceled_at = excluded.canceled_at,
             trial_ends_at = excluded.trial_ends_at, provider_updated_at = excluded.provider_updated_at,
+            pause_mode = excluded.pause_mode, provider_order_id = COALESCE(excluded.provider_order_id, subscriptions.provider_order_id),
             updated_at = excluded.updated_at
             """).run()
     }
@@ -100,7 +102,9 @@ public enum BillingRepository {
             currentPeriodEnd: try row.decode(column: "current_period_end", as: Date?.self),
             scheduledCancelAt: try row.decode(column: "trial_ends_at", as: Date?.self),
             canceledAt: try row.decode(column: "canceled_at", as: Date?.self),
-            occurredAt: try row.decode(column: "provider_updated_at", as: Date?.self) ?? .distantPast)
+            occurredAt: try row.decode(column: "provider_updated_at", as: Date?.self) ?? .distantPast,
+            pausedWithAccess: try row.decode(column: "pause_mode", as: String?.self) == "free",
+            firstOrderID: try row.decode(column: "provider_order_id", as: String?.self))
         return StoredSubscription(change: change, userID: change.userID, planCode: try row.decode(column: "plan_code", as: String?.self))
     }
 
