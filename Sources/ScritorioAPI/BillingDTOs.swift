@@ -31,10 +31,14 @@ public struct EntitlementDTO: Codable, Sendable, Equatable {
 public struct EntitlementsResponse: Codable, Sendable, Equatable {
     public var plan: String
     public var entitlements: [EntitlementDTO]
+    /// The same entitlements as a signed document (compact JWS, EdDSA) an app can keep and verify offline with
+    /// `EntitlementTokenVerifier` and the keys of `GET /v1/entitlements/jwks.json`.
+    public var entitlementToken: String?
 
-    public init(plan: String, entitlements: [EntitlementDTO]) {
+    public init(plan: String, entitlements: [EntitlementDTO], entitlementToken: String? = nil) {
         self.plan = plan
         self.entitlements = entitlements
+        self.entitlementToken = entitlementToken
     }
 }
 

@@ -125,10 +125,20 @@ func buildRouter(
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
     let catalog = applier.catalog
+    // Retired entitlement keys stay published until the last document they signed has expired.
+    let entitlementKeys = try EntitlementKeys.load(
+        directory: config.dataDirectory, configured: config.licensing.entitlementPrivateKey, now: dependencies.now(),
+        keepRetiredFor: config.licensing.entitlementTTL + 3600)
+    let documents = EntitlementDocuments(keys: entitlementKeys, ttl: config.licensing.entitlementTTL, issuer: config.baseURL)
     let billing = BillingController(
         database: dependencies.database, authenticator: authenticator, catalog: catalog, applier: applier,
-        paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger)
+        paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger, documents: documents)
     router.addRoutes(billing.product, atPath: "/v1")
+    let licenses = LicensesController(
+        service: LicenseService(
+            database: dependencies.database, catalog: catalog, config: config.licensing, documents: documents, now: dependencies.now),
+        authenticator: authenticator, limiter: RateLimiter(), ipHeader: config.rateLimits.ipHeader, licenseSecret: applier.licenseSecret)
+    router.addRoutes(licenses.product, atPath: "/v1")
     let paddle = PaddleController(
         database: dependencies.database, authenticator: authenticator, paddle: dependencies.paddle, config: config.paddle,
         catalog: catalog, applier: applier, checkoutPage: config.baseURL + "/pay",

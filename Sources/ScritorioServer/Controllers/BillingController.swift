@@ -17,6 +17,8 @@ struct BillingController: Sendable {
     let mode: BillingMode
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Signs the entitlement document each answer carries; `nil` = none.
+    var documents: EntitlementDocuments? = nil
 
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -29,9 +31,11 @@ struct BillingController: Sendable {
         let identity = try await authenticator.identity(request)
         let grants = try await database.read { try await BillingRepository.grants(of: identity.userID, on: $0) }
         let now = self.now()
+        let active = EntitlementSet.active(grants, at: now)
         return JSONResponse(EntitlementsResponse(
             plan: EntitlementSet.plan(for: grants, at: now).rawValue,
-            entitlements: EntitlementSet.active(grants, at: now).map(EntitlementDTO.init)))
+            entitlements: active.map(EntitlementDTO.init),
+            entitlementToken: try documents?.token(subject: identity.userID, active: active, now: now)))
     }
 
     @Sendable func subscription(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SubscriptionEnvelope> {

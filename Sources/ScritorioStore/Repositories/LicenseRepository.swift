@@ -112,8 +112,9 @@ public enum LicenseRepository {
         try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM license_keys WHERE key_hash = \(bind: keyHash)").first().map(decode)
     }
 
+    /// The key with this row id, locked for update on PostgreSQL (activation checks it, then takes a seat).
     public static func license(id: UUID, on db: SQLConnection) async throws -> StoredLicense? {
-        try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM license_keys WHERE id = \(bind: id)").first().map(decode)
+        try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM license_keys WHERE id = \(bind: id)\(unsafeRaw: db.forUpdate)").first().map(decode)
     }
 
     /// The user's keys, newest first.

@@ -1,0 +1,172 @@
+import Foundation
+import Hummingbird
+import NIOFoundationCompat
+import ScritorioAPI
+import ScritorioCore
+import ScritorioStore
+
+/// The licence API desktop apps call without a session (`/v1/licenses/activate|validate|deactivate`, Lemon
+/// Squeezy's shape, JSON or form bodies, rate limited per key and per IP, no bearer and no `apikey`), the
+/// signed-in user's keys and devices (`/v1/me/licenses`, `/v1/me/devices`), and the entitlement JWKS.
+struct LicensesController: Sendable {
+    let service: LicenseService
+    let authenticator: Authenticator
+    let limiter: RateLimiter
+    let ipHeader: String?
+    /// Derives the keys Scritorio issued, so their owner can be shown them.
+    let licenseSecret: Data?
+
+    var product: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .post("licenses/activate", use: activate)
+            .post("licenses/validate", use: validate)
+            .post("licenses/deactivate", use: deactivate)
+            .get("me/licenses", use: licenses)
+            .get("me/devices", use: devices)
+            .delete("me/devices/:id", use: deleteDevice)
+            .get("entitlements/jwks.json", use: jwks)
+    }
+
+    // MARK: Licence API
+
+    @Sendable func activate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await call(.activate, request, context) { body, key in
+            guard let name = body.instanceName else { return LicenseService.missing(.activate, "instance_name") }
+            return try await service.activate(body, key: key, name: name)
+        }
+    }
+
+    @Sendable func validate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await call(.validate, request, context) { body, key in try await service.validate(body, key: key) }
+    }
+
+    @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await call(.deactivate, request, context) { body, key in
+            guard let instance = body.instanceID else { return LicenseService.missing(.deactivate, "instance_id") }
+            return try await service.deactivate(body, key: key, instanceID: instance)
+        }
+    }
+
+    /// Reads the body, applies the limits (per IP first, so unknown keys cannot be sprayed; then per key), and
+    /// renders the answer.
+    private func call(
+        _ operation: LicenseAPIResponse.Operation, _ request: Request, _ context: AppRequestContext,
+        _ body: (LicenseRequest, String) async throws -> LicenseService.Answer
+    ) async throws -> Response {
+        let parsed: LicenseRequest
+        switch await Self.read(request, context: context) {
+        case .success(let value): parsed = value
+        case .failure(let message):
+            var answer = LicenseService.answer(operation, .validationFailed)
+            answer.body.error = message
+            return Self.render(answer)
+        }
+        let now = service.now()
+        let ip = request.clientIP(context: context, header: ipHeader)
+        do {
+            try limiter.check(service.config.perIP, key: "license-ip:" + ip, now: now)
+            if let key = parsed.licenseKey {
+                try limiter.check(service.config.perKey, key: "license-key:" + LicenseKeyDigest.hash(key), now: now)
+            }
+        } catch let error as APIError {
+            return Self.render(LicenseService.answer(operation, .rateLimited), retryAfter: error.retryAfter)
+        }
+        guard let key = parsed.licenseKey else { return Self.render(LicenseService.missing(operation, "license_key")) }
+        return Self.render(try await body(parsed, key))
+    }
+
+    enum Parsed {
+        case success(LicenseRequest)
+        case failure(String)
+    }
+
+    /// JSON (`application/json`, or a body that starts with `{`) or form fields; blank values count as absent.
+    static func read(_ request: Request, context: AppRequestContext) async -> Parsed {
+        guard let buffer = try? await request.body.collect(upTo: context.maxUploadSize) else {
+            return .failure("The request body is too large.")
+        }
+        let data = Data(buffer: buffer)
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let looksJSON = contentType.contains("json") || data.first(where: { !($0 == 32 || $0 == 10 || $0 == 13 || $0 == 9) }) == UInt8(ascii: "{")
+        var body: LicenseRequest
+        if data.isEmpty {
+            body = LicenseRequest(licenseKey: nil)
+        } else if looksJSON {
+            guard let decoded = try? JSONDecoder().decode(LicenseRequest.self, from: data) else {
+                return .failure("The request body is not a JSON object of strings.")
+            }
+            body = decoded
+        } else {
+            guard let text = String(data: data, encoding: .utf8), let decoded = try? URLEncodedFormDecoder().decode(LicenseRequest.self, from: text) else {
+                return .failure("The request body is not valid form data.")
+            }
+            body = decoded
+        }
+        func clean(_ value: String?) -> String? {
+            guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+            return value.count <= 512 ? value : String(value.prefix(512))
+        }
+        body.licenseKey = clean(body.licenseKey)
+        body.instanceName = clean(body.instanceName)
+        body.instanceID = clean(body.instanceID)
+        body.fingerprint = clean(body.fingerprint)
+        return .success(body)
+    }
+
+    static func render(_ answer: LicenseService.Answer, retryAfter: Int? = nil) -> Response {
+        var json = JSONWriter(capacity: 1024)
+        answer.body.write(to: &json)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
+    }
+
+    // MARK: Self-service
+
+    @Sendable func licenses(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<LicensesResponse> {
+        let identity = try await authenticator.identity(request)
+        let stored = try await service.database.read { try await LicenseRepository.licenses(of: identity.userID, on: $0) }
+        let now = service.now()
+        return JSONResponse(LicensesResponse(licenses: stored.map { license in
+            let key = license.issuer == .scritorio
+                ? licenseSecret.map { ScritorioLicenseKey.derive(secret: $0, licenseID: license.providerLicenseID) } : nil
+            return LicenseDTO(
+                id: license.id.uuidString.lowercased(), provider: license.provider.rawValue, key: key, keyHint: license.keyHint ?? "",
+                status: LicenseRules.displayedStatus(license.state, now: now).rawValue, activationLimit: license.activationLimit,
+                activationUsage: license.activationUsage, expiresAt: license.expiresAt.map(WireDate.format),
+                createdAt: WireDate.format(license.createdAt), plan: license.planCode, productName: license.productName,
+                testMode: license.mode == .test)
+        }))
+    }
+
+    @Sendable func devices(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<DevicesResponse> {
+        let identity = try await authenticator.identity(request)
+        let (devices, licenses) = try await service.database.read { db in
+            (try await DeviceRepository.devices(of: identity.userID, on: db), try await LicenseRepository.licenses(of: identity.userID, on: db))
+        }
+        let hints = Dictionary(licenses.map { ($0.id, $0.keyHint) }, uniquingKeysWith: { first, _ in first })
+        return JSONResponse(DevicesResponse(devices: devices.map { device in
+            DeviceDTO(
+                id: device.instanceID, name: device.name, fingerprint: device.fingerprint, licenseId: device.licenseID.uuidString.lowercased(),
+                licenseKeyHint: hints[device.licenseID] ?? nil, createdAt: WireDate.format(device.createdAt),
+                lastValidatedAt: device.lastValidatedAt.map(WireDate.format))
+        }))
+    }
+
+    /// Frees the seat of one of the caller's own devices; anyone else's device is a 404, as if it did not exist.
+    @Sendable func deleteDevice(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let identity = try await authenticator.identity(request)
+        let id = context.parameters.get("id") ?? ""
+        let now = service.now()
+        let freed = try await service.database.transaction { db -> Bool in
+            guard let device = try await DeviceRepository.device(of: identity.userID, instanceID: id, on: db) else { return false }
+            return try await DeviceRepository.deactivate(licenseID: device.licenseID, instanceID: device.instanceID, now: now, on: db)
+        }
+        guard freed else { throw APIError(.notFound, .notFound, "No such device") }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func jwks(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<JWKS> {
+        JSONResponse(service.documents.keys.jwks, headers: [.cacheControl: "public, max-age=300"])
+    }
+}
