@@ -23,6 +23,8 @@ public struct Dependencies: Sendable {
     public var sandbox: SandboxServices?
     /// Paddle's API (the sandbox fake's in sandbox mode).
     public var paddle: PaddleClient
+    /// Lemon Squeezy's API (the sandbox fake's in sandbox mode).
+    public var lemonSqueezy: LemonSqueezyClient = .unimplemented
 
     public init(
         database: Database, mailer: Mailer, googleKeys: JWKSFetcher, supabaseKeys: JWKSFetcher,
@@ -43,6 +45,7 @@ public struct SandboxServices: Sendable {
     public let outbox: MailOutbox
     public let google: FakeGoogleIssuer
     public let paddle: PaddleSandbox?
+    public var lemonSqueezy: LemonSqueezySandbox?
 
     public init(outbox: MailOutbox, google: FakeGoogleIssuer, paddle: PaddleSandbox? = nil) {
         self.outbox = outbox
@@ -64,12 +67,24 @@ public func buildApplication(
         logger: logger)
     app.addServices(DatabaseService(database: dependencies.database))
     if config.runWebhookProcessor {
-        app.addServices(WebhookProcessor(database: dependencies.database, applier: applier, now: dependencies.now, logger: logger))
+        app.addServices(WebhookProcessor(
+            database: dependencies.database, applier: applier, now: dependencies.now, logger: logger,
+            lemonSqueezyMode: config.lemonSqueezy.mode))
+        var passes: [@Sendable () async throws -> Reconciler.Report] = []
         if config.paddle.apiKey != nil || dependencies.sandbox?.paddle != nil {
             let reconciler = Reconciler(
                 database: dependencies.database, applier: applier, paddle: dependencies.paddle, mode: config.paddle.mode,
                 now: dependencies.now, logger: logger)
-            app.addServices(ReconcileService(reconciler: reconciler, interval: .seconds(Int64(config.reconcileInterval))))
+            passes.append { try await reconciler.reconcileOnce() }
+        }
+        if config.lemonSqueezy.apiKey != nil || dependencies.sandbox?.lemonSqueezy != nil {
+            let reconciler = LemonSqueezyReconciler(
+                database: dependencies.database, applier: applier, client: dependencies.lemonSqueezy, config: config.lemonSqueezy,
+                now: dependencies.now, logger: logger)
+            passes.append { try await reconciler.reconcileOnce() }
+        }
+        if !passes.isEmpty {
+            app.addServices(ReconcileService(passes: passes, interval: .seconds(Int64(config.reconcileInterval)), logger: logger))
         }
     }
     app.beforeServerStarts {
@@ -122,6 +137,8 @@ func buildRouter(
     }
     WebhooksController(database: dependencies.database, paddle: config.paddle, now: dependencies.now, logger: logger)
         .register(on: router)
+    LemonSqueezyWebhooksController(database: dependencies.database, config: config.lemonSqueezy, now: dependencies.now, logger: logger)
+        .register(on: router)
     let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
     router.addRoutes(members.functions, atPath: "/functions/v1")
     let catalog = applier.catalog
@@ -144,6 +161,10 @@ func buildRouter(
         catalog: catalog, applier: applier, checkoutPage: config.baseURL + "/pay",
         now: dependencies.now, logger: logger)
     router.addRoutes(paddle.product, atPath: "/v1")
+    let checkout = CheckoutController(
+        authenticator: authenticator, catalog: catalog, paddle: paddle, lemonSqueezy: dependencies.lemonSqueezy,
+        lemonSqueezyConfig: config.lemonSqueezy, redirectURL: config.siteURL, logger: logger)
+    router.addRoutes(checkout.product, atPath: "/v1")
     router.addRoutes(paddle.functions, atPath: "/functions/v1")
     router.addRoutes(members.product, atPath: "/v1")
     if let sandbox = dependencies.sandbox {
@@ -152,6 +173,9 @@ func buildRouter(
             atPath: "/sandbox")
         if let paddle = sandbox.paddle {
             router.addRoutes(paddle.routes(), atPath: "/sandbox/paddle")
+        }
+        if let lemonSqueezy = sandbox.lemonSqueezy {
+            router.addRoutes(lemonSqueezy.routes(), atPath: "/sandbox/lemonsqueezy")
         }
     }
     PagesController(paddle: config.paddle, sandbox: config.sandbox).register(on: router)

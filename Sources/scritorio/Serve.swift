@@ -38,6 +38,16 @@ struct Serve: AsyncParsableCommand {
         var mailer = Mailer.unconfigured
         var googleKeys = CachedJWKS(.live(url: JWKSFetcher.googleURL)).fetcher
         var paddle = config.paddle.apiKey.map { PaddleClient.live(baseURL: config.paddle.baseURL, apiKey: $0) } ?? .unimplemented
+        // The AI gateway's upstream: OpenAI (or any compatible API) with the operator's key, over one pooled client.
+        let aiClient = OpenAIUpstream.makeHTTPClient(
+            connectTimeout: .milliseconds(Int64(config.ai.connectTimeout * 1000)), readTimeout: .milliseconds(Int64(config.ai.readTimeout * 1000)))
+        var openAI = config.ai.apiKey.map {
+            OpenAIUpstream.live(
+                baseURL: config.ai.baseURL, apiKey: $0, client: aiClient, timeout: .milliseconds(Int64(config.ai.timeout * 1000)),
+                retries: config.ai.retries)
+        }
+        var lemonSqueezy = config.lemonSqueezy.apiKey.map { LemonSqueezyClient.live(baseURL: config.lemonSqueezy.baseURL, apiKey: $0) }
+            ?? .unimplemented
         if config.sandbox {
             let outbox = MailOutbox()
             let google = try FakeGoogleIssuer(clientID: config.effectiveGoogleClientIDs.first ?? AppConfig.sandboxGoogleClientID)
@@ -60,6 +70,32 @@ struct Serve: AsyncParsableCommand {
                 if config.paddle.webhookSecrets.isEmpty { config.paddle.webhookSecrets = [PaddleSandbox.webhookSecret] }
             }
             sandboxServices = SandboxServices(outbox: outbox, google: google, paddle: paddleSandbox)
+            if openAI == nil {
+                // No OpenAI key: the fake answers at /sandbox/openai/v1 and the gateway calls it over loopback.
+                let local = "http://\(config.host == "::1" ? "[::1]" : config.host):\(config.port)"
+                sandboxServices?.openAI = OpenAISandbox()
+                openAI = .live(
+                    baseURL: local + "/sandbox/openai/v1", apiKey: "sk-sandbox", client: aiClient,
+                    timeout: .milliseconds(Int64(config.ai.timeout * 1000)), retries: config.ai.retries)
+            }
+            if config.lemonSqueezy.apiKey == nil {
+                // No Lemon Squeezy account configured: the fake plays it (test mode), and its webhooks come back here.
+                let local = "http://\(config.host == "::1" ? "[::1]" : config.host):\(config.port)"
+                let target = ProcessInfo.processInfo.environment["SCRITORIO_SANDBOX_LEMONSQUEEZY_WEBHOOK_URL"] ?? local + "/webhooks/lemonsqueezy"
+                sandboxServices?.lemonSqueezy = LemonSqueezySandbox(now: now) { body, signature, eventName in
+                    var request = HTTPClientRequest(url: target)
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.headers.add(name: "X-Event-Name", value: eventName)
+                    request.headers.add(name: "X-Signature", value: signature)
+                    request.body = .bytes(ByteBuffer(string: body))
+                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                }
+                lemonSqueezy = .live(baseURL: local + "/sandbox/lemonsqueezy", apiKey: LemonSqueezySandbox.apiKey)
+                config.lemonSqueezy.mode = .test
+                config.lemonSqueezy.storeID = LemonSqueezySandbox.storeID
+                if config.lemonSqueezy.webhookSecrets.isEmpty { config.lemonSqueezy.webhookSecrets = [LemonSqueezySandbox.webhookSecret] }
+            }
             mailer = Mailer { message in outbox.deliver(message, now: now()) }
             googleKeys = JWKSFetcher { try google.jwks() }
         } else if let smtpURL = config.smtpURL {
@@ -71,9 +107,11 @@ struct Serve: AsyncParsableCommand {
             supabaseKeys = CachedJWKS(.live(url: url + "/auth/v1/.well-known/jwks.json"), maxAge: 600).fetcher
         }
 
-        let dependencies = Dependencies(
+        var dependencies = Dependencies(
             database: database, mailer: mailer, googleKeys: googleKeys, supabaseKeys: supabaseKeys, now: now,
             sandbox: sandboxServices, paddle: paddle)
+        dependencies.openAI = openAI
+        dependencies.lemonSqueezy = lemonSqueezy
         let app: any ApplicationProtocol
         let key: String
         do {

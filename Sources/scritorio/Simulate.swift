@@ -8,7 +8,7 @@ import NIOFoundationCompat
 /// `serve --sandbox`, from the shell.
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Drive the sandbox's fake providers.", subcommands: [PaddleCommand.self])
+        abstract: "Drive the sandbox's fake providers.", subcommands: [PaddleCommand.self, LemonSqueezyCommand.self])
 
     struct PaddleCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -34,6 +34,45 @@ struct Simulate: AsyncParsableCommand {
             if duplicate { query.append("duplicate=1") }
             var request = HTTPClientRequest(url: "\(url)/sandbox/paddle/\(path)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
             request.method = .POST
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            print(String(buffer: body))
+            guard response.status.code < 300 else { throw ExitCode.failure }
+        }
+    }
+
+    struct LemonSqueezyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lemonsqueezy",
+            abstract: "complete CHECKOUT | renew | fail-payment | recover | cancel | expire | pause-void | pause-free | resume | refund SUB")
+
+        static let actions = ["renew", "fail-payment", "recover", "cancel", "expire", "pause-void", "pause-free", "resume", "refund"]
+
+        @Argument(help: "complete, or one of: \(actions.joined(separator: ", "))") var action: String
+        @Argument(help: "The checkout id (complete) or subscription id (the others).") var id: String
+        @Option(help: "The sandbox server's URL.") var url = "http://127.0.0.1:8080"
+        @Option(help: "The buyer's email (complete).") var email: String?
+        @Flag(help: "Deliver the webhooks out of order.") var shuffle = false
+        @Flag(help: "Deliver every webhook twice.") var duplicate = false
+
+        func run() async throws {
+            let path: String
+            switch action {
+            case "complete": path = "checkouts/\(id)/complete"
+            case let other where Self.actions.contains(other): path = "subscriptions/\(id)/\(other)"
+            default: throw ValidationError("unknown action \(action)")
+            }
+            guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { throw ValidationError("invalid id \(id)") }
+            var query: [String] = []
+            if shuffle { query.append("shuffle=1") }
+            if duplicate { query.append("duplicate=1") }
+            var request = HTTPClientRequest(url: "\(url)/sandbox/lemonsqueezy/\(path)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
+            request.method = .POST
+            if let email {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                let body = try JSONSerialization.data(withJSONObject: ["email": email])
+                request.body = .bytes(ByteBuffer(data: body))
+            }
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 1 << 20)
             print(String(buffer: body))

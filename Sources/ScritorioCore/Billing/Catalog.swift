@@ -71,12 +71,12 @@ public struct Catalog: Codable, Sendable, Equatable {
         return catalog
     }
 
-    /// The sandbox's catalog: monthly and yearly Pro, priced in the Paddle sandbox fake.
+    /// The sandbox's catalog: monthly and yearly Pro, sold through the Paddle and the Lemon Squeezy sandbox fakes.
     public static let sandbox = Catalog(plans: [
         Plan(code: "pro_monthly", name: "Pro (monthly)", entitlements: [EntitlementSet.proCode],
-             prices: ["paddle": ["test": ["pri_01sandboxpromonthly0000000"]]], license: LicensePolicy(activationLimit: 3)),
+             prices: ["paddle": ["test": ["pri_01sandboxpromonthly0000000"]], "lemonsqueezy": ["test": ["520001"]]], license: LicensePolicy(activationLimit: 3)),
         Plan(code: "pro_yearly", name: "Pro (yearly)", entitlements: [EntitlementSet.proCode],
-             prices: ["paddle": ["test": ["pri_01sandboxproyearly00000000"]]], license: LicensePolicy(activationLimit: 3)),
+             prices: ["paddle": ["test": ["pri_01sandboxproyearly00000000"]], "lemonsqueezy": ["test": ["520002"]]], license: LicensePolicy(activationLimit: 3)),
     ])
 }
 

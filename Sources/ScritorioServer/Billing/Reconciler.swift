@@ -60,33 +60,51 @@ struct Reconciler: Sendable {
     }
 }
 
-/// Runs the reconciler periodically for the process's lifetime.
+/// Runs the reconcilers (one per configured provider) periodically for the process's lifetime.
 struct ReconcileService: Service {
-    let reconciler: Reconciler
+    let passes: [@Sendable () async throws -> Reconciler.Report]
     let interval: Duration
+    let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 if Task.isCancelled { break }
-                if let report = try? await reconciler.reconcileOnce(), report.checked > 0 {
-                    reconciler.logger.info("reconciled subscriptions", metadata: [
-                        "checked": "\(report.checked)", "changed": "\(report.changed)", "failed": "\(report.failed)",
-                    ])
+                for pass in passes {
+                    if let report = try? await pass(), report.checked > 0 {
+                        logger.info("reconciled subscriptions", metadata: [
+                            "checked": "\(report.checked)", "changed": "\(report.changed)", "failed": "\(report.failed)",
+                        ])
+                    }
                 }
             }
         }
     }
 }
 
-/// One reconciliation pass, for `scritorio billing reconcile`.
+/// One reconciliation pass, for `scritorio billing reconcile`: Paddle's stale-looking subscriptions and/or every
+/// subscription of the Lemon Squeezy store, whichever clients are given.
 public func reconcileBilling(
-    config: AppConfig, database: Database, paddle: PaddleClient, logger: Logger
+    config: AppConfig, database: Database, paddle: PaddleClient?, lemonSqueezy: LemonSqueezyClient? = nil, logger: Logger
 ) async throws -> (checked: Int, changed: Int, failed: Int) {
-    let reconciler = Reconciler(
-        database: database, applier: try BillingApplier(config: config), paddle: paddle, mode: config.paddle.mode,
-        now: { Date() }, logger: logger)
-    let report = try await reconciler.reconcileOnce()
-    return (report.checked, report.changed, report.failed)
+    let applier = try BillingApplier(config: config)
+    var total = Reconciler.Report()
+    var reports: [Reconciler.Report] = []
+    if let paddle {
+        reports.append(try await Reconciler(
+            database: database, applier: applier, paddle: paddle, mode: config.paddle.mode, now: { Date() }, logger: logger
+        ).reconcileOnce())
+    }
+    if let lemonSqueezy {
+        reports.append(try await LemonSqueezyReconciler(
+            database: database, applier: applier, client: lemonSqueezy, config: config.lemonSqueezy, now: { Date() }, logger: logger
+        ).reconcileOnce())
+    }
+    for report in reports {
+        total.checked += report.checked
+        total.changed += report.changed
+        total.failed += report.failed
+    }
+    return (total.checked, total.changed, total.failed)
 }

@@ -20,7 +20,6 @@ struct PaddleController: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    struct CheckoutRequest: Decodable { var plan: String? }
     struct CheckoutResponse: Codable, Sendable {
         var provider: String
         var plan: String
@@ -36,7 +35,6 @@ struct PaddleController: Sendable {
 
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .post("checkout", use: checkout)
             .post("billing/paddle/verify", use: verify)
     }
 
@@ -44,24 +42,20 @@ struct PaddleController: Sendable {
         RouteCollection(context: AppRequestContext.self).post("paddle-verify", use: verify)
     }
 
-    @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<CheckoutResponse> {
-        let identity = try await authenticator.identity(request)
-        let body = try await JSONBody.decode(CheckoutRequest.self, from: request, context: context)
-        guard let code = body.plan, let plan = catalog.plan(code: code) else {
-            throw APIError(.badRequest, .validationFailed, "Unknown plan; expected one of: \(catalog.plans.map(\.code).joined(separator: ", "))")
-        }
+    /// A Paddle transaction for `plan` with the user id in `custom_data` (`POST /v1/checkout` routes here).
+    func startCheckout(code: String, plan: Catalog.Plan, userID: UserID) async throws -> CheckoutResponse {
         guard let priceID = plan.priceIDs(provider: .paddle, mode: config.mode).first else {
             throw APIError(.unprocessableContent, .billingNotConfigured, "Plan \(code) has no Paddle price in \(config.mode.rawValue) mode")
         }
         let transaction = try await callPaddle {
             try await paddle.createTransaction(PaddleNewTransaction(
-                priceID: priceID, quantity: 1, customData: ["userId": .string(identity.userID.description)],
+                priceID: priceID, quantity: 1, customData: ["userId": .string(userID.description)],
                 customerEmail: nil, customerID: nil, checkoutURL: checkoutPage))
         }
         guard let url = transaction.checkoutURL else {
             throw APIError(.badGateway, .providerUnavailable, "Paddle returned no checkout URL")
         }
-        return JSONResponse(CheckoutResponse(provider: "paddle", plan: code, transactionId: transaction.id, checkoutUrl: url))
+        return CheckoutResponse(provider: "paddle", plan: code, transactionId: transaction.id, checkoutUrl: url)
     }
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<VerifyResponse> {
