@@ -23,6 +23,8 @@ public struct Dependencies: Sendable {
     public var sandbox: SandboxServices?
     /// Paddle's API (the sandbox fake's in sandbox mode).
     public var paddle: PaddleClient
+    /// The OpenAI-compatible upstream of `/ai/v1` (the sandbox fake's in sandbox mode); `nil` answers 503.
+    public var openAI: OpenAIUpstream? = nil
     /// Lemon Squeezy's API (the sandbox fake's in sandbox mode).
     public var lemonSqueezy: LemonSqueezyClient = .unimplemented
 
@@ -45,6 +47,8 @@ public struct SandboxServices: Sendable {
     public let outbox: MailOutbox
     public let google: FakeGoogleIssuer
     public let paddle: PaddleSandbox?
+    /// The fake OpenAI upstream, mounted at `/sandbox/openai/v1`.
+    public var openAI: OpenAISandbox?
     public var lemonSqueezy: LemonSqueezySandbox?
 
     public init(outbox: MailOutbox, google: FakeGoogleIssuer, paddle: PaddleSandbox? = nil) {
@@ -167,12 +171,21 @@ func buildRouter(
     router.addRoutes(checkout.product, atPath: "/v1")
     router.addRoutes(paddle.functions, atPath: "/functions/v1")
     router.addRoutes(members.product, atPath: "/v1")
+    let gateway = AIGateway(
+        database: dependencies.database, authenticator: authenticator, upstream: dependencies.openAI, config: config.ai,
+        now: dependencies.now, logger: logger)
+    router.addRoutes(AIGatewayController(gateway: gateway).endpoints, atPath: "/ai/v1")
+    router.addRoutes(AIUsageController(gateway: gateway).product, atPath: "/v1")
+    router.addRoutes(AIAdminController(gateway: gateway).endpoints, atPath: "/admin/v1")
     if let sandbox = dependencies.sandbox {
         router.addRoutes(
             SandboxRoutes<AppRequestContext>(outbox: sandbox.outbox, google: sandbox.google, now: dependencies.now).endpoints,
             atPath: "/sandbox")
         if let paddle = sandbox.paddle {
             router.addRoutes(paddle.routes(), atPath: "/sandbox/paddle")
+        }
+        if let openAI = sandbox.openAI {
+            router.addRoutes(openAI.routes(), atPath: "/sandbox/openai/v1")
         }
         if let lemonSqueezy = sandbox.lemonSqueezy {
             router.addRoutes(lemonSqueezy.routes(), atPath: "/sandbox/lemonsqueezy")

@@ -88,6 +88,7 @@ extension AppConfig {
         if value("SCRITORIO_WEBHOOK_PROCESSOR") == "0" { config.runWebhookProcessor = false }
         if let seconds = try number("SCRITORIO_RECONCILE_INTERVAL"), seconds >= 10 { config.reconcileInterval = seconds }
         config.rateLimits = limits
+        config.ai = try AIConfig.fromEnvironment(env)
         config.licensing = try LicensingConfig.fromEnvironment(env, multiplier: multiplier)
         return config
     }

@@ -71,6 +71,8 @@ public struct AppConfig: Sendable {
     public var runWebhookProcessor = true
     /// Seconds between two reconciliation passes against the provider's API.
     public var reconcileInterval: TimeInterval = 3600
+    /// The managed AI gateway (`/ai/v1`): upstream, plans, prices, admin token.
+    public var ai = AIConfig()
     /// Licence keys and signed entitlement documents.
     public var licensing = LicensingConfig()
 

@@ -42,6 +42,7 @@ public enum Migrations {
         Migration003WebhookPipeline.migration,
         Migration004LemonSqueezy.migration,
         Migration005Licensing.migration,
+        Migration006AIGateway.migration,
     ]
 
     /// The newest schema version this binary knows.

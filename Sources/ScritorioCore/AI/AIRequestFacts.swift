@@ -1,0 +1,121 @@
+import Foundation
+
+/// The few fields of an OpenAI JSON request the gateway needs; everything else passes through untouched.
+public struct AIRequestFacts: Sendable, Equatable {
+    public var model: String?
+    public var stream: Bool
+    /// `stream_options.include_usage` as the client sent it (`nil` when it sent no `stream_options`).
+    public var includeUsage: Bool?
+    /// `max_tokens`, `max_completion_tokens` or `max_output_tokens`, the first present.
+    public var maxOutputTokens: Int64?
+
+    struct Wire: Decodable {
+        struct StreamOptions: Decodable { var include_usage: Bool? }
+        var model: String?
+        var stream: Bool?
+        var stream_options: StreamOptions?
+        var max_tokens: Int64?
+        var max_completion_tokens: Int64?
+        var max_output_tokens: Int64?
+    }
+
+    public init(model: String?, stream: Bool, includeUsage: Bool?, maxOutputTokens: Int64?) {
+        self.model = model
+        self.stream = stream
+        self.includeUsage = includeUsage
+        self.maxOutputTokens = maxOutputTokens
+    }
+
+    /// Reads the facts; `nil` when the body is not a JSON object (or a field has the wrong type).
+    public static func read(_ body: some Collection<UInt8>) -> AIRequestFacts? {
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(body)) else { return nil }
+        return AIRequestFacts(
+            model: wire.model, stream: wire.stream ?? false, includeUsage: wire.stream_options.map { $0.include_usage ?? false },
+            maxOutputTokens: wire.max_tokens ?? wire.max_completion_tokens ?? wire.max_output_tokens)
+    }
+}
+
+/// Which OpenAI operation a request is; decides how it is estimated and what the gateway sets.
+public enum AIOperation: String, Sendable {
+    case chat = "chat.completions"
+    case responses
+    case embeddings
+    case transcription = "audio.transcriptions"
+}
+
+/// The reservation for a request and the body actually sent upstream.
+public struct AIPreparedRequest: Sendable, Equatable {
+    public var body: [UInt8]
+    public var estimate: AIUsage
+    /// Whether the client asked for the usage chunk of a streamed chat (it is stripped otherwise).
+    public var clientWantsUsage: Bool
+}
+
+/// Reservation arithmetic. The estimate bounds the real use from above, so settling never exceeds what was
+/// reserved: a prompt never has more tokens than its request has bytes, and the output is capped by the
+/// request's maximum (set to the plan's default when it names none).
+public enum AIEstimator {
+    /// Prepares a JSON request (chat, responses, embeddings).
+    public static func prepare(
+        _ operation: AIOperation, body: [UInt8], facts: AIRequestFacts, defaultMaxOutput: Int64
+    ) -> AIPreparedRequest {
+        var body = body
+        var members: [String] = []
+        var output: Int64 = 0
+        switch operation {
+        case .chat, .responses:
+            if let max = facts.maxOutputTokens {
+                output = max
+            } else {
+                output = defaultMaxOutput
+                members.append(operation == .chat ? "\"max_completion_tokens\":\(defaultMaxOutput)" : "\"max_output_tokens\":\(defaultMaxOutput)")
+            }
+        case .embeddings, .transcription:
+            break
+        }
+        var clientWantsUsage = false
+        if operation == .chat && facts.stream {
+            clientWantsUsage = facts.includeUsage ?? false
+            if facts.includeUsage == nil {
+                members.append("\"stream_options\":{\"include_usage\":true}")
+            } else if facts.includeUsage == false {
+                body = rewritingIncludeUsage(body)
+            }
+        }
+        let input = Int64(body.count)
+        if !members.isEmpty { body = inserting(members, into: body) }
+        return AIPreparedRequest(body: body, estimate: AIUsage(inputTokens: input, outputTokens: output), clientWantsUsage: clientWantsUsage)
+    }
+
+    /// Adds members right after the object's opening brace, leaving every other byte as the client sent it.
+    static func inserting(_ members: [String], into body: [UInt8]) -> [UInt8] {
+        guard let open = body.firstIndex(of: UInt8(ascii: "{")) else { return body }
+        let rest = body[(open + 1)...].first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        let text = members.joined(separator: ",") + (rest == UInt8(ascii: "}") ? "" : ",")
+        var out = Array(body[...open])
+        out.append(contentsOf: Array(text.utf8))
+        out.append(contentsOf: body[(open + 1)...])
+        return out
+    }
+
+    /// `stream_options.include_usage` false → true (the usage chunk is then stripped for the client).
+    static func rewritingIncludeUsage(_ body: [UInt8]) -> [UInt8] {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return body }
+        var options = object["stream_options"] as? [String: Any] ?? [:]
+        options["include_usage"] = true
+        object["stream_options"] = options
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else { return body }
+        return Array(data)
+    }
+
+    /// An upper bound of an audio file's length in seconds: exact for PCM WAV, else the length at 8 kbit/s
+    /// (speech codecs at lower rates are rare; the upstream's reported duration settles it anyway).
+    public static func audioSeconds(_ file: some Collection<UInt8>) -> Int64 {
+        let bytes = Array(file.prefix(64))
+        if bytes.count >= 44, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46][...], bytes[8..<12] == [0x57, 0x41, 0x56, 0x45][...] {
+            let byteRate = Int64(bytes[28]) | Int64(bytes[29]) << 8 | Int64(bytes[30]) << 16 | Int64(bytes[31]) << 24
+            if byteRate > 0 { return max(1, (Int64(file.count) - 44 + byteRate - 1) / byteRate) }
+        }
+        return max(1, (Int64(file.count) + 999) / 1000)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// What one request used, as the upstream reported it (or as reserved when it reported nothing).
+public struct AIUsage: Sendable, Equatable {
+    public var inputTokens: Int64
+    public var outputTokens: Int64
+    public var cachedTokens: Int64
+    public var audioSeconds: Int64
+
+    public init(inputTokens: Int64 = 0, outputTokens: Int64 = 0, cachedTokens: Int64 = 0, audioSeconds: Int64 = 0) {
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.cachedTokens = cachedTokens
+        self.audioSeconds = audioSeconds
+    }
+
+    public var totalTokens: Int64 { inputTokens + outputTokens }
+
+    /// The `usage` member of any OpenAI answer: chat and embeddings (`prompt_tokens`, `completion_tokens`),
+    /// responses (`input_tokens`, `output_tokens`), transcriptions (`{"type":"duration","seconds":…}` or tokens).
+    struct Wire: Decodable {
+        struct Details: Decodable { var cached_tokens: Int64? }
+        var prompt_tokens: Int64?
+        var completion_tokens: Int64?
+        var input_tokens: Int64?
+        var output_tokens: Int64?
+        var prompt_tokens_details: Details?
+        var input_tokens_details: Details?
+        var seconds: Double?
+    }
+
+    struct Envelope: Decodable {
+        struct Response: Decodable { var usage: Wire? }
+        var usage: Wire?
+        /// Responses stream events carry the usage in `response.usage`.
+        var response: Response?
+        /// `verbose_json` transcriptions give the duration here.
+        var duration: Double?
+    }
+
+    /// The usage in a JSON answer or stream event, or `nil` when it has none.
+    public static func parse(_ json: some Collection<UInt8>) -> AIUsage? {
+        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(json)) else { return nil }
+        if let wire = envelope.usage ?? envelope.response?.usage {
+            return AIUsage(
+                inputTokens: wire.prompt_tokens ?? wire.input_tokens ?? 0,
+                outputTokens: wire.completion_tokens ?? wire.output_tokens ?? 0,
+                cachedTokens: wire.prompt_tokens_details?.cached_tokens ?? wire.input_tokens_details?.cached_tokens ?? 0,
+                audioSeconds: Int64((wire.seconds ?? envelope.duration ?? 0).rounded(.up)))
+        }
+        if let duration = envelope.duration { return AIUsage(audioSeconds: Int64(duration.rounded(.up))) }
+        return nil
+    }
+}
+
+/// Prices per model in US dollars: per million input, cached input and output tokens, and per minute of audio.
+/// A dollar per million tokens is a micro-dollar per token, which keeps the arithmetic exact.
+public struct AIPrice: Sendable, Equatable, Codable {
+    public var input: Double
+    public var cachedInput: Double?
+    public var output: Double
+    public var audioPerMinute: Double?
+
+    public init(input: Double, cachedInput: Double? = nil, output: Double, audioPerMinute: Double? = nil) {
+        self.input = input
+        self.cachedInput = cachedInput
+        self.output = output
+        self.audioPerMinute = audioPerMinute
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case input, output
+        case cachedInput = "cached_input"
+        case audioPerMinute = "audio_per_minute"
+    }
+}
+
+/// The price table, from configuration.
+public struct AIPriceTable: Sendable, Equatable {
+    public var prices: [String: AIPrice]
+
+    public init(prices: [String: AIPrice]) { self.prices = prices }
+
+    /// OpenAI's list prices for the default plans' models (USD, 2025).
+    public static let standard = AIPriceTable(prices: [
+        "gpt-4o-mini": AIPrice(input: 0.15, cachedInput: 0.075, output: 0.60),
+        "gpt-4.1-mini": AIPrice(input: 0.40, cachedInput: 0.10, output: 1.60),
+        "gpt-4.1": AIPrice(input: 2.00, cachedInput: 0.50, output: 8.00),
+        "text-embedding-3-small": AIPrice(input: 0.02, output: 0),
+        "whisper-1": AIPrice(input: 0, output: 0, audioPerMinute: 0.006),
+    ])
+
+    /// Reads `{"model": {"input":…, "output":…, "cached_input":…, "audio_per_minute":…}}`.
+    public static func parse(_ data: Data) throws -> AIPriceTable {
+        AIPriceTable(prices: try JSONDecoder().decode([String: AIPrice].self, from: data))
+    }
+
+    /// The cost in micro-dollars (0 for a model without a price).
+    public func costMicros(model: String, usage: AIUsage) -> Int64 {
+        guard let price = prices[model] else { return 0 }
+        let cached = min(usage.cachedTokens, usage.inputTokens)
+        let micros = Double(usage.inputTokens - cached) * price.input
+            + Double(cached) * (price.cachedInput ?? price.input)
+            + Double(usage.outputTokens) * price.output
+            + Double(usage.audioSeconds) * (price.audioPerMinute ?? 0) * 1_000_000 / 60
+        return Int64(micros.rounded())
+    }
+}

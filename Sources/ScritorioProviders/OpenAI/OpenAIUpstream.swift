@@ -1,0 +1,138 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// One call to the upstream OpenAI-compatible API. The body goes out as the gateway prepared it.
+public struct OpenAIUpstreamRequest: Sendable {
+    public var method: String
+    /// Below the base URL: `/chat/completions`, `/responses`, `/embeddings`, `/audio/transcriptions`.
+    public var path: String
+    public var contentType: String?
+    public var body: ByteBuffer
+    public var requestID: String
+
+    public init(method: String = "POST", path: String, contentType: String?, body: ByteBuffer, requestID: String) {
+        self.method = method
+        self.path = path
+        self.contentType = contentType
+        self.body = body
+        self.requestID = requestID
+    }
+}
+
+/// The upstream's answer: status, the headers worth passing on, and the body as it streams in. Dropping the
+/// body before its end cancels the upstream call.
+public struct OpenAIUpstreamResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: HTTPClientResponse.Body
+
+    public init(status: Int, headers: [(name: String, value: String)], body: HTTPClientResponse.Body) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// Why no answer came from the upstream.
+public enum OpenAIUpstreamError: Error, Equatable {
+    /// Nothing (or not all of it) arrived in time: the gateway answers 504.
+    case timeout
+    /// The upstream could not be reached: 502. The text never contains the key.
+    case unreachable(String)
+}
+
+/// The upstream OpenAI-compatible API as one closure, so tests can put anything in its place.
+public struct OpenAIUpstream: Sendable {
+    public var send: @Sendable (OpenAIUpstreamRequest) async throws -> OpenAIUpstreamResponse
+
+    public init(send: @escaping @Sendable (OpenAIUpstreamRequest) async throws -> OpenAIUpstreamResponse) {
+        self.send = send
+    }
+
+    /// Headers of the upstream's answer that reach the client; everything else (cookies, the upstream's own
+    /// organisation and project ids) stays behind.
+    static let passedHeaders: Set<String> = [
+        "content-type", "x-request-id", "openai-processing-ms", "openai-model", "x-ratelimit-limit-requests",
+        "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens",
+        "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", "retry-after", "retry-after-ms",
+    ]
+
+    /// Calls `baseURL` (e.g. `https://api.openai.com/v1`) with `Authorization: Bearer <apiKey>` over `client`'s
+    /// pool. An answer of 429 or 5xx, a refused connection or a connect timeout are tried again up to `retries`
+    /// times with exponential backoff (0.25 s, 0.5 s, … or the upstream's `retry-after-ms` when shorter than
+    /// 2 s): that happens before the first byte reaches the client, so it is invisible to it.
+    public static func live(
+        baseURL: String, apiKey: String, client: HTTPClient, timeout: TimeAmount = .seconds(600), retries: Int = 2
+    ) -> OpenAIUpstream {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        let authorization = "Bearer \(apiKey)"
+        return OpenAIUpstream { call in
+            var attempt = 0
+            while true {
+                var request = HTTPClientRequest(url: base + call.path)
+                request.method = call.method == "GET" ? .GET : .POST
+                request.headers.add(name: "Authorization", value: authorization)
+                request.headers.add(name: "X-Client-Request-Id", value: call.requestID)
+                if let type = call.contentType { request.headers.add(name: "Content-Type", value: type) }
+                if call.method != "GET" { request.body = .bytes(call.body) }
+                let response: HTTPClientResponse
+                do {
+                    response = try await client.execute(request, deadline: .now() + timeout)
+                } catch let error as HTTPClientError {
+                    if [.deadlineExceeded, .readTimeout].contains(error) { throw OpenAIUpstreamError.timeout }
+                    if attempt < retries, [.connectTimeout, .remoteConnectionClosed].contains(error) {
+                        attempt += 1
+                        try await Task.sleep(for: backoff(attempt, hint: nil))
+                        continue
+                    }
+                    if error == .connectTimeout { throw OpenAIUpstreamError.timeout }
+                    throw OpenAIUpstreamError.unreachable("\(error)")
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    if attempt < retries {
+                        attempt += 1
+                        try await Task.sleep(for: backoff(attempt, hint: nil))
+                        continue
+                    }
+                    throw OpenAIUpstreamError.unreachable(String(describing: type(of: error)))
+                }
+                let status = Int(response.status.code)
+                if attempt < retries, status == 429 || status >= 500 {
+                    attempt += 1
+                    let hint = response.headers.first(name: "retry-after-ms").flatMap(Double.init)
+                    try await Task.sleep(for: backoff(attempt, hint: hint))
+                    continue
+                }
+                var headers: [(name: String, value: String)] = []
+                for header in response.headers where passedHeaders.contains(header.name.lowercased()) {
+                    headers.append((header.name.lowercased(), header.value))
+                }
+                return OpenAIUpstreamResponse(status: status, headers: headers, body: response.body)
+            }
+        }
+    }
+
+    static func backoff(_ attempt: Int, hint: Double?) -> Duration {
+        if let hint, hint >= 0, hint < 2_000 { return .milliseconds(Int64(hint)) }
+        return .milliseconds(250 << min(attempt - 1, 4))
+    }
+
+    /// A test double whose every call fails.
+    public static let unimplemented = OpenAIUpstream { _ in throw OpenAIUpstreamError.unreachable("unimplemented: OpenAIUpstream.send") }
+
+    /// The pool the gateway uses: many connections per host (the benchmark runs 32 at once), keep-alive, a
+    /// connect timeout, and an idle-read timeout between bytes.
+    public static func makeHTTPClient(connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(300)) -> HTTPClient {
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: connectTimeout, read: readTimeout),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256))
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ScritorioAPI
+import ScritorioCore
+import ScritorioProviders
+import ScritorioStore
+import Synchronization
+
+/// The gateway's bookkeeping around one upstream call: who the caller is, which plan and limits apply, the
+/// reservation before the call, and the settlement (usage event, counters, member totals) after it.
+struct AIGateway: Sendable {
+    let database: Database
+    let authenticator: Authenticator
+    /// `nil` when no upstream is configured (no key, no sandbox).
+    let upstream: OpenAIUpstream?
+    let config: AIConfig
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// Anchors never change once stored; keeping them saves a read per request.
+    let anchors = AnchorCache()
+
+    /// What a request holds between reservation and settlement.
+    struct Ticket: Sendable {
+        var reservation: AIReservation
+        var model: String
+        var operation: AIOperation
+        var requestID: String
+        var startedAt: Date
+    }
+
+    /// A fresh request id (`req_` and 24 hex digits), on every answer.
+    static func requestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let a = generator.next() as UInt64, b = generator.next() as UInt32
+        return "req_" + String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(8)
+    }
+
+    /// The caller, from the verified bearer token only; any failure is OpenAI's 401.
+    func caller(_ request: Request) async throws -> Identity {
+        do {
+            return try await authenticator.identity(request)
+        } catch let error as APIError where error.status == .serviceUnavailable {
+            throw OpenAIError(status: .serviceUnavailable, message: error.message, type: "server_error", code: "auth_unavailable")
+        } catch let error as APIError {
+            throw OpenAIError.authentication(error.code == .noAuthorization
+                ? "You didn't provide an API key. Send your access token as `Authorization: Bearer <token>`."
+                : "Incorrect API key provided: the access token is not valid (\(error.message)).")
+        }
+    }
+
+    /// The plan the caller's active entitlements select.
+    func plan(for user: UserID) async throws -> AIPlan {
+        let grants = try await database.read { try await BillingRepository.grants(of: user, on: $0) }
+        let codes = Set(EntitlementSet.active(grants, at: now()).map(\.code))
+        return config.plans.plan(for: codes)
+    }
+
+    /// Single statements that write: autocommit on PostgreSQL (one round trip), the writer on SQLite.
+    func write<T: Sendable>(_ body: @Sendable (SQLConnection) async throws -> T) async throws -> T {
+        database.kind == .postgres ? try await database.read(body) : try await database.transaction(body)
+    }
+
+    func anchor(for user: UserID, plan: AIPlan) async throws -> Date {
+        if let known = anchors.cache.withLock({ $0[user] }) { return known }
+        let at = now()
+        let anchor = try await write { try await AIRepository.ensureRow(userID: user, plan: plan.code, now: at, on: $0) }
+        anchors.cache.withLock { cache in
+            if cache.count > 100_000 { cache.removeAll() }
+            cache[user] = anchor
+        }
+        return anchor
+    }
+
+    /// Reserves `estimate` against the caller's allowance, or throws the 429 that says which limit is reached.
+    func reserve(
+        user: UserID, plan: AIPlan, model: String, operation: AIOperation, estimate: AIUsage, requestID: String
+    ) async throws -> Ticket {
+        let started = now()
+        let anchor = try await anchor(for: user, plan: plan)
+        let periods = AIPeriods(anchor: anchor, now: started)
+        let reserved = try await write {
+            try await AIRepository.reserve(
+                userID: user, plan: plan.code, limits: plan.limits, periods: periods, estimate: estimate, now: started, on: $0)
+        }
+        guard let reserved else {
+            let refusal = try await refusal(user: user, plan: plan, periods: periods, estimate: estimate, at: started)
+            let event = AIUsageEvent(
+                userID: user, model: model, endpoint: operation.rawValue, usage: AIUsage(), costMicros: 0, requestID: requestID,
+                latencyMs: 0, status: 429, outcome: refusal.code == "insufficient_quota" ? "quota_exceeded" : "rate_limited")
+            try await write { try await AIRepository.insert(event, now: started, on: $0) }
+            throw refusal
+        }
+        return Ticket(reservation: reserved, model: model, operation: operation, requestID: requestID, startedAt: started)
+    }
+
+    /// Which limit refused the reservation (read after the fact; the decision itself was the atomic write).
+    func refusal(user: UserID, plan: AIPlan, periods: AIPeriods, estimate: AIUsage, at now: Date) async throws -> OpenAIError {
+        let stored = try await database.read { try await AIRepository.state(userID: user, on: $0) }
+        let state = stored?.current(periods)
+        let limits = plan.effectiveLimits(state?.overrides ?? AILimitOverrides())
+        let tokens = estimate.totalTokens
+        if let rpm = limits.requestsPerMinute, (state?.minuteRequests ?? 0) + 1 > rpm {
+            var error = OpenAIError(
+                status: .tooManyRequests, message: "Rate limit reached: \(rpm) requests per minute. Try again shortly.",
+                type: "requests", code: "rate_limit_exceeded")
+            let wait = max(1, Int((periods.minuteStart.timeIntervalSince1970 + 60 - now.timeIntervalSince1970).rounded(.up)))
+            error.headers[.retryAfter] = String(wait)
+            error.headers[AIHeaders.shouldRetry] = "true"
+            return error
+        }
+        func quota(_ what: String, limit: Int64, resets: Date) -> OpenAIError {
+            var error = OpenAIError(
+                status: .tooManyRequests,
+                message: "You exceeded your \(what) allowance (\(limit)) on the \(plan.code) plan; it resets at \(WireDate.format(resets)).",
+                type: "insufficient_quota", code: "insufficient_quota")
+            error.headers[.retryAfter] = String(max(1, Int((resets.timeIntervalSince(now)).rounded(.up))))
+            error.headers[AIHeaders.shouldRetry] = "false"
+            error.headers[AIHeaders.quotaReset] = WireDate.format(resets)
+            return error
+        }
+        if let limit = limits.requestsPerDay, (state?.dayRequests ?? 0) + 1 > limit {
+            return quota("daily request", limit: limit, resets: periods.dayEnd)
+        }
+        if let limit = limits.tokensPerDay, (state.map { $0.dayTokensUsed + $0.dayTokensReserved } ?? 0) + tokens > limit {
+            return quota("daily token", limit: limit, resets: periods.dayEnd)
+        }
+        if let limit = limits.tokensPerMonth, (state.map { $0.monthTokensUsed + $0.monthTokensReserved } ?? 0) + tokens > limit {
+            return quota("monthly token", limit: limit, resets: periods.monthEnd)
+        }
+        if let limit = limits.audioSecondsPerMonth,
+            (state.map { $0.monthAudioUsed + $0.monthAudioReserved } ?? 0) + estimate.audioSeconds > limit
+        {
+            return quota("monthly audio seconds", limit: limit, resets: periods.monthEnd)
+        }
+        // Another request settled in between; the allowance has room again.
+        var error = OpenAIError(status: .tooManyRequests, message: "The allowance is busy; try again.", type: "requests", code: "rate_limit_exceeded")
+        error.headers[.retryAfter] = "1"
+        return error
+    }
+
+    /// Settles the ticket to `usage` (`nil`: the upstream reported none, so the reservation is charged), writes
+    /// the usage event and moves the member's counters. Runs in its own task so a client that went away (and
+    /// cancelled the handler) cannot skip it.
+    func settle(_ ticket: Ticket, usage: AIUsage?, status: Int, outcome: String) async {
+        let charged = usage ?? ticket.reservation.estimate
+        let at = now()
+        let event = AIUsageEvent(
+            userID: ticket.reservation.userID, model: ticket.model, endpoint: ticket.operation.rawValue, usage: charged,
+            costMicros: config.prices.costMicros(model: ticket.model, usage: charged), requestID: ticket.requestID,
+            latencyMs: Int64(max(0, at.timeIntervalSince(ticket.startedAt) * 1000).rounded()), status: status, outcome: outcome)
+        let database = self.database
+        let logger = self.logger
+        await Task {
+            do {
+                try await database.transaction { try await AIRepository.settle(ticket.reservation, actual: charged, event: event, now: at, on: $0) }
+            } catch {
+                logger.error("AI settlement failed", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
+            }
+        }.value
+    }
+
+    /// Gives the whole reservation back (the upstream failed, nothing is owed), still writing the event.
+    func release(_ ticket: Ticket, status: Int, outcome: String) async {
+        await settle(ticket, usage: AIUsage(), status: status, outcome: outcome)
+    }
+}
+
+/// Settles exactly once; if a streamed answer is dropped before its body ever runs, the reservation is
+/// released rather than held until the period ends.
+final class SettlementGuard: Sendable {
+    private let done = Mutex(false)
+    let gateway: AIGateway
+    let ticket: AIGateway.Ticket
+
+    init(gateway: AIGateway, ticket: AIGateway.Ticket) {
+        self.gateway = gateway
+        self.ticket = ticket
+    }
+
+    func settle(usage: AIUsage?, status: Int, outcome: String) async {
+        guard done.withLock({ let first = !$0; $0 = true; return first }) else { return }
+        await gateway.settle(ticket, usage: usage, status: status, outcome: outcome)
+    }
+
+    deinit {
+        guard !done.withLock({ $0 }) else { return }
+        let gateway = self.gateway, ticket = self.ticket
+        Task { await gateway.release(ticket, status: 499, outcome: "cancelled") }
+    }
+}
+
+/// Users' period anchors, shared by every request of this process.
+final class AnchorCache: Sendable {
+    let cache = Mutex<[UserID: Date]>([:])
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ScritorioCore
+import ScritorioProviders
+import ScritorioStore
+
+/// `/ai/v1`: OpenAI's API for any OpenAI client, with the user's access token as the API key. Each call is
+/// authenticated, checked against the plan's models, reserved against the allowance in one conditional write,
+/// sent upstream with the operator's key (bytes unchanged but for what metering needs), relayed back as it
+/// arrives, and settled to the usage the upstream reports.
+struct AIGatewayController: Sendable {
+    let gateway: AIGateway
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .post("chat/completions") { request, _ in await self.json(.chat, path: "/chat/completions", request) }
+            .post("responses") { request, _ in await self.json(.responses, path: "/responses", request) }
+            .post("embeddings") { request, _ in await self.json(.embeddings, path: "/embeddings", request) }
+            .post("audio/transcriptions") { request, _ in await self.transcription(request) }
+            .get("models") { request, _ in await self.models(request) }
+    }
+
+    /// Runs `body`, rendering any failure in OpenAI's shape; every answer carries `x-request-id`.
+    func answer(_ requestID: String, _ body: () async throws -> Response) async -> Response {
+        do {
+            var response = try await body()
+            response.headers[AIHeaders.requestID] = requestID
+            return response
+        } catch let error as OpenAIError {
+            return error.response(requestID: requestID)
+        } catch {
+            gateway.logger.error("AI gateway failure", metadata: ["request_id": "\(requestID)", "error": "\(String(reflecting: error))"])
+            return OpenAIError(status: .internalServerError, message: "The gateway failed; try again.", type: "server_error", code: "internal_error")
+                .response(requestID: requestID)
+        }
+    }
+
+    func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch {
+            throw OpenAIError(status: .contentTooLarge, message: "The request body is larger than \(limit) bytes.", type: "invalid_request_error", code: "request_too_large")
+        }
+    }
+
+    func configuredUpstream() throws -> OpenAIUpstream {
+        guard let upstream = gateway.upstream else { throw OpenAIError.notConfigured }
+        return upstream
+    }
+
+    // MARK: JSON operations
+
+    func json(_ operation: AIOperation, path: String, _ request: Request) async -> Response {
+        let requestID = AIGateway.requestID()
+        return await answer(requestID) {
+            let identity = try await gateway.caller(request)
+            let upstream = try configuredUpstream()
+            let bytes = Array(try await collect(request, limit: gateway.config.maxRequestBytes).readableBytesView)
+            guard let facts = AIRequestFacts.read(bytes) else {
+                throw OpenAIError.invalidRequest(
+                    "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.")
+            }
+            guard let model = facts.model, !model.isEmpty else {
+                throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model")
+            }
+            let plan = try await gateway.plan(for: identity.userID)
+            guard plan.allows(model: model) else { throw OpenAIError.modelNotInPlan(model, plan: plan.code) }
+            let prepared = AIEstimator.prepare(operation, body: bytes, facts: facts, defaultMaxOutput: plan.defaultMaxOutputTokens)
+            let ticket = try await gateway.reserve(
+                user: identity.userID, plan: plan, model: model, operation: operation, estimate: prepared.estimate, requestID: requestID)
+            let call = OpenAIUpstreamRequest(path: path, contentType: "application/json", body: ByteBuffer(bytes: prepared.body), requestID: requestID)
+            return try await forward(call, ticket: ticket, upstream: upstream, stripUsageChunk: operation == .chat && !prepared.clientWantsUsage)
+        }
+    }
+
+    // MARK: Transcriptions
+
+    func transcription(_ request: Request) async -> Response {
+        let requestID = AIGateway.requestID()
+        return await answer(requestID) {
+            let identity = try await gateway.caller(request)
+            let upstream = try configuredUpstream()
+            guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data") else {
+                throw OpenAIError.invalidRequest("Transcriptions take a multipart/form-data body with `file` and `model`.")
+            }
+            let buffer = try await collect(request, limit: gateway.config.maxAudioBytes + (1 << 20))
+            let bytes = Array(buffer.readableBytesView)
+            guard let form = MultipartForm(contentType: contentType, body: bytes) else {
+                throw OpenAIError.invalidRequest("We could not parse the multipart body of your request.")
+            }
+            guard let model = form.text("model"), !model.isEmpty else {
+                throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model")
+            }
+            guard let file = form.parts.first(where: { $0.name == "file" }), !file.data.isEmpty else {
+                throw OpenAIError.invalidRequest("you must provide a file", param: "file")
+            }
+            let plan = try await gateway.plan(for: identity.userID)
+            guard plan.allows(model: model) else { throw OpenAIError.modelNotInPlan(model, plan: plan.code) }
+            let estimate = AIUsage(audioSeconds: AIEstimator.audioSeconds(file.data))
+            let ticket = try await gateway.reserve(
+                user: identity.userID, plan: plan, model: model, operation: .transcription, estimate: estimate, requestID: requestID)
+            // The form goes upstream byte for byte, boundary included.
+            let call = OpenAIUpstreamRequest(path: "/audio/transcriptions", contentType: contentType, body: buffer, requestID: requestID)
+            return try await forward(call, ticket: ticket, upstream: upstream, stripUsageChunk: false)
+        }
+    }
+
+    // MARK: Models
+
+    func models(_ request: Request) async -> Response {
+        let requestID = AIGateway.requestID()
+        return await answer(requestID) {
+            let identity = try await gateway.caller(request)
+            let plan = try await gateway.plan(for: identity.userID)
+            let data = plan.models.map { #"{"id":\#(OpenAIError.quote($0)),"object":"model","created":0,"owned_by":"scritorio"}"# }
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"object":"list","data":[\#(data.joined(separator: ","))]}"#)))
+        }
+    }
+
+    // MARK: Upstream
+
+    /// Calls the upstream and answers: buffered for JSON, relayed event by event for `text/event-stream`.
+    func forward(_ call: OpenAIUpstreamRequest, ticket: AIGateway.Ticket, upstream: OpenAIUpstream, stripUsageChunk: Bool) async throws -> Response {
+        let settlement = SettlementGuard(gateway: gateway, ticket: ticket)
+        let response: OpenAIUpstreamResponse
+        do {
+            response = try await upstream.send(call)
+        } catch OpenAIUpstreamError.timeout {
+            await settlement.settle(usage: AIUsage(), status: 504, outcome: "timeout")
+            throw OpenAIError.timeout
+        } catch is CancellationError {
+            await settlement.settle(usage: AIUsage(), status: 499, outcome: "cancelled")
+            throw CancellationError()
+        } catch {
+            gateway.logger.warning("AI upstream unreachable", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
+            await settlement.settle(usage: AIUsage(), status: 502, outcome: "unreachable")
+            throw OpenAIError.unreachable
+        }
+        var headers = HTTPFields()
+        for header in response.headers where header.name != "x-request-id" {
+            if let name = HTTPField.Name(header.name) { headers[name] = header.value }
+        }
+        let isStream = response.status == 200 && (response.header("content-type") ?? "").hasPrefix("text/event-stream")
+        guard isStream else {
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: 64 << 20)
+            } catch {
+                // Part of an answer may have been produced: the reservation is charged.
+                await settlement.settle(usage: nil, status: 504, outcome: "failed")
+                throw OpenAIError.timeout
+            }
+            if response.status >= 400 {
+                // Upstream errors pass through as they are; OpenAI does not bill them, so nothing is owed.
+                await settlement.settle(usage: AIUsage(), status: response.status, outcome: "upstream_error")
+            } else {
+                await settlement.settle(usage: AIUsage.parse(body.readableBytesView), status: response.status, outcome: "ok")
+            }
+            return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: body))
+        }
+        headers[.cacheControl] = "no-cache"
+        let upstreamBody = response.body
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            var scanner = SSEUsageScanner(stripUsageChunk: stripUsageChunk)
+            var outcome = "ok"
+            do {
+                relay: for try await chunk in upstreamBody {
+                    let out = scanner.consume(chunk.readableBytesView)
+                    guard !out.isEmpty else { continue }
+                    do {
+                        try await writer.write(ByteBuffer(bytes: out))
+                    } catch {
+                        // The client went away: leaving the loop drops the upstream body, which cancels the call.
+                        outcome = "cancelled"
+                        break relay
+                    }
+                }
+                if outcome == "ok" {
+                    let rest = scanner.flush()
+                    if !rest.isEmpty { try? await writer.write(ByteBuffer(bytes: rest)) }
+                }
+            } catch {
+                outcome = "failed"
+                let failure = OpenAIError(
+                    status: .badGateway, message: "The upstream stream ended unexpectedly.", type: "server_error", code: "upstream_stream_failed")
+                try? await writer.write(ByteBuffer(string: "data: \(failure.body)\n\n"))
+            }
+            // A stream that ended early without its usage chunk is charged its reservation.
+            await settlement.settle(usage: scanner.usage, status: 200, outcome: outcome)
+            if outcome != "cancelled" { try await writer.finish(nil) }
+        })
+    }
+}

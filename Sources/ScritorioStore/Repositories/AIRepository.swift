@@ -1,0 +1,252 @@
+import Foundation
+import SQLKit
+import ScritorioCore
+
+/// A reservation held against a user's allowance between the conditional write and the settlement.
+public struct AIReservation: Sendable, Equatable {
+    public var userID: UserID
+    public var periods: AIPeriods
+    public var estimate: AIUsage
+}
+
+/// One request's line in the ledger.
+public struct AIUsageEvent: Sendable, Equatable {
+    public var userID: UserID
+    public var model: String
+    public var endpoint: String
+    public var usage: AIUsage
+    public var costMicros: Int64
+    public var requestID: String
+    public var latencyMs: Int64
+    public var status: Int
+    /// `ok`, `error`, `cancelled`, `failed`.
+    public var outcome: String
+
+    public init(
+        userID: UserID, model: String, endpoint: String, usage: AIUsage, costMicros: Int64, requestID: String,
+        latencyMs: Int64, status: Int, outcome: String
+    ) {
+        self.userID = userID
+        self.model = model
+        self.endpoint = endpoint
+        self.usage = usage
+        self.costMicros = costMicros
+        self.requestID = requestID
+        self.latencyMs = latencyMs
+        self.status = status
+        self.outcome = outcome
+    }
+}
+
+/// The live state of a user's AI row: overrides and the counters of the periods it last saw.
+public struct AIPlanState: Sendable, Equatable {
+    public var plan: String
+    public var overrides: AILimitOverrides
+    public var anchorAt: Date?
+    public var minuteStart: Date?
+    public var minuteRequests: Int64
+    public var dayStart: Date?
+    public var dayTokensUsed: Int64
+    public var dayTokensReserved: Int64
+    public var dayRequests: Int64
+    public var monthStart: Date?
+    public var monthTokensUsed: Int64
+    public var monthTokensReserved: Int64
+    public var monthRequests: Int64
+    public var monthAudioUsed: Int64
+    public var monthAudioReserved: Int64
+
+    /// The counters as they are in `periods` (a period that has moved on counts as empty).
+    public func current(_ periods: AIPeriods) -> AIPlanState {
+        var state = self
+        if minuteStart != periods.minuteStart { state.minuteRequests = 0 }
+        if dayStart != periods.dayStart {
+            state.dayTokensUsed = 0; state.dayTokensReserved = 0; state.dayRequests = 0
+        }
+        if monthStart != periods.monthStart {
+            state.monthTokensUsed = 0; state.monthTokensReserved = 0; state.monthRequests = 0
+            state.monthAudioUsed = 0; state.monthAudioReserved = 0
+        }
+        return state
+    }
+}
+
+/// `ai_user_plans` (one row per user: overrides, anchor, live counters) and `ai_usage_events` (the ledger).
+///
+/// The allowance is enforced by `reserve`, one conditional UPDATE of the user's row: the counters of periods
+/// that have moved on are reset in the same statement, and the row changes only when every limit still holds
+/// with the estimate added. PostgreSQL re-checks the condition on the newest row version after waiting for a
+/// concurrent writer, SQLite has one writer, so simultaneous requests (on any number of replicas) can never
+/// reserve past a limit; settling replaces a reservation by a use no larger than it.
+public enum AIRepository {
+    /// A limit nobody reaches, bound where the plan has none (keeps the SQL one shape).
+    static let unlimited: Int64 = 1 << 60
+
+    /// Creates the user's row unless it exists; the anchor is the account's creation (or `now` for users that
+    /// only an external auth server knows). Returns the stored anchor.
+    public static func ensureRow(userID: UserID, plan: String, now: Date, on db: SQLConnection) async throws -> Date {
+        if let row = try await db.sql.raw("SELECT anchor_at FROM ai_user_plans WHERE user_id = \(bind: userID.rawValue)").first(),
+            let anchor = try row.decode(column: "anchor_at", as: Date?.self)
+        {
+            return anchor
+        }
+        let created = try await db.sql.raw("SELECT created_at FROM auth_users WHERE id = \(bind: userID.rawValue)").first()
+            .map { try $0.decode(column: "created_at", as: Date.self) }
+        let anchor = Date(timeIntervalSince1970: floor((created ?? now).timeIntervalSince1970))
+        try await db.sql.raw("""
+            INSERT INTO ai_user_plans (user_id, plan, anchor_at, created_at, updated_at)
+            VALUES (\(bind: userID.rawValue), \(bind: plan), \(bind: anchor), \(bind: now), \(bind: now))
+            ON CONFLICT (user_id) DO UPDATE SET anchor_at = COALESCE(ai_user_plans.anchor_at, excluded.anchor_at)
+            """).run()
+        let stored = try await db.sql.raw("SELECT anchor_at FROM ai_user_plans WHERE user_id = \(bind: userID.rawValue)").first()
+        return try stored?.decode(column: "anchor_at", as: Date?.self) ?? anchor
+    }
+
+    /// Reserves `estimate` (and counts one request) if every limit still holds; `nil` when one does not.
+    /// Limits are the plan's, each replaced by the row's override where the admin set one.
+    public static func reserve(
+        userID: UserID, plan: String, limits: AILimits, periods: AIPeriods, estimate: AIUsage, now: Date,
+        on db: SQLConnection
+    ) async throws -> AIReservation? {
+        let tokens = estimate.totalTokens
+        let audio = estimate.audioSeconds
+        let minute = periods.minuteStart, day = periods.dayStart, month = periods.monthStart
+        let rows = try await db.sql.raw("""
+            UPDATE ai_user_plans SET
+              minute_requests = (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + 1,
+              minute_start = \(bind: minute),
+              day_tokens_used = CASE WHEN day_start = \(bind: day) THEN day_tokens_used ELSE 0 END,
+              day_tokens_reserved = (CASE WHEN day_start = \(bind: day) THEN day_tokens_reserved ELSE 0 END) + \(bind: tokens),
+              day_requests = (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + 1,
+              day_start = \(bind: day),
+              month_tokens_used = CASE WHEN period_start = \(bind: month) THEN month_tokens_used ELSE 0 END,
+              month_tokens_reserved = (CASE WHEN period_start = \(bind: month) THEN month_tokens_reserved ELSE 0 END) + \(bind: tokens),
+              month_requests = (CASE WHEN period_start = \(bind: month) THEN month_requests ELSE 0 END) + 1,
+              month_audio_used = CASE WHEN period_start = \(bind: month) THEN month_audio_used ELSE 0 END,
+              month_audio_reserved = (CASE WHEN period_start = \(bind: month) THEN month_audio_reserved ELSE 0 END) + \(bind: audio),
+              period_start = \(bind: month),
+              period_end = \(bind: periods.monthEnd),
+              plan = \(bind: plan),
+              monthly_token_quota = COALESCE(tokens_per_month_override, \(bind: limits.tokensPerMonth)),
+              updated_at = \(bind: now)
+            WHERE user_id = \(bind: userID.rawValue)
+              AND (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + 1
+                  <= COALESCE(requests_per_minute_override, \(bind: limits.requestsPerMinute ?? unlimited))
+              AND (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + 1 <= \(bind: limits.requestsPerDay ?? unlimited)
+              AND (CASE WHEN day_start = \(bind: day) THEN day_tokens_used + day_tokens_reserved ELSE 0 END) + \(bind: tokens)
+                  <= COALESCE(tokens_per_day_override, \(bind: limits.tokensPerDay ?? unlimited))
+              AND (CASE WHEN period_start = \(bind: month) THEN month_tokens_used + month_tokens_reserved ELSE 0 END) + \(bind: tokens)
+                  <= COALESCE(tokens_per_month_override, \(bind: limits.tokensPerMonth ?? unlimited))
+              AND (CASE WHEN period_start = \(bind: month) THEN month_audio_used + month_audio_reserved ELSE 0 END) + \(bind: audio)
+                  <= COALESCE(audio_seconds_per_month_override, \(bind: limits.audioSecondsPerMonth ?? unlimited))
+            RETURNING user_id
+            """).all()
+        return rows.isEmpty ? nil : AIReservation(userID: userID, periods: periods, estimate: estimate)
+    }
+
+    /// Replaces the reservation by `actual` (zero to release it), writes the usage event, and moves the
+    /// member's `tokens_today / this_month / total` by the same tokens. One transaction.
+    /// A use larger than the reservation is charged in full (the ledger tells the truth); the estimate is
+    /// built so that this cannot happen for text.
+    public static func settle(_ reservation: AIReservation, actual: AIUsage, event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
+        let day = reservation.periods.dayStart, month = reservation.periods.monthStart
+        let reserved = reservation.estimate.totalTokens, used = actual.totalTokens
+        try await db.sql.raw("""
+            UPDATE ai_user_plans SET
+              day_tokens_reserved = day_tokens_reserved - (CASE WHEN day_start = \(bind: day) THEN \(bind: reserved) ELSE 0 END),
+              day_tokens_used = day_tokens_used + (CASE WHEN day_start = \(bind: day) THEN \(bind: used) ELSE 0 END),
+              month_tokens_reserved = month_tokens_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: reserved) ELSE 0 END),
+              month_tokens_used = month_tokens_used + (CASE WHEN period_start = \(bind: month) THEN \(bind: used) ELSE 0 END),
+              month_audio_reserved = month_audio_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: reservation.estimate.audioSeconds) ELSE 0 END),
+              month_audio_used = month_audio_used + (CASE WHEN period_start = \(bind: month) THEN \(bind: actual.audioSeconds) ELSE 0 END),
+              updated_at = \(bind: now)
+            WHERE user_id = \(bind: reservation.userID.rawValue)
+            """).run()
+        try await insert(event, now: now, on: db)
+        if used > 0 { try await addMemberTokens(userID: reservation.userID, tokens: used, now: now, on: db) }
+    }
+
+    /// Records a request that reserved nothing (refused before the upstream).
+    public static func insert(_ event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            INSERT INTO ai_usage_events (user_id, model, endpoint, input_tokens, output_tokens, total_tokens, cached_tokens,
+              audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at)
+            VALUES (\(bind: event.userID.rawValue), \(bind: event.model), \(bind: event.endpoint), \(bind: event.usage.inputTokens),
+              \(bind: event.usage.outputTokens), \(bind: event.usage.totalTokens), \(bind: event.usage.cachedTokens),
+              \(bind: event.usage.audioSeconds), \(bind: event.costMicros), \(bind: event.requestID), \(bind: event.latencyMs),
+              \(bind: event.status), \(bind: event.outcome), \(bind: now))
+            """).run()
+    }
+
+    /// The seed's member counters (UTC day and month, as `member-get` shows them).
+    static func addMemberTokens(userID: UserID, tokens: Int64, now: Date, on db: SQLConnection) async throws {
+        try await MemberRepository.initFree(userID: userID, now: now, on: db)
+        let periods = UsagePeriods(now: now)
+        try await db.sql.raw("""
+            UPDATE members SET
+              tokens_today = (CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today ELSE 0 END) + \(bind: tokens),
+              today_reset_at = \(bind: periods.dayStart),
+              tokens_this_month = (CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month ELSE 0 END) + \(bind: tokens),
+              this_month_reset_at = \(bind: periods.monthStart),
+              tokens_total = tokens_total + \(bind: tokens),
+              updated_at = \(bind: now)
+            WHERE id = \(bind: userID.rawValue)
+            """).run()
+    }
+
+    /// The user's row, or `nil` before their first AI request or admin override.
+    public static func state(userID: UserID, on db: SQLConnection) async throws -> AIPlanState? {
+        try await db.sql.raw("""
+            SELECT plan, tokens_per_day_override, tokens_per_month_override, requests_per_minute_override,
+              audio_seconds_per_month_override, anchor_at, minute_start, minute_requests, day_start, day_tokens_used,
+              day_tokens_reserved, day_requests, period_start, month_tokens_used, month_tokens_reserved, month_requests,
+              month_audio_used, month_audio_reserved
+            FROM ai_user_plans WHERE user_id = \(bind: userID.rawValue)
+            """).first().map { row in
+            AIPlanState(
+                plan: try row.decode(column: "plan", as: String.self),
+                overrides: AILimitOverrides(
+                    tokensPerDay: try row.decode(column: "tokens_per_day_override", as: Int64?.self),
+                    tokensPerMonth: try row.decode(column: "tokens_per_month_override", as: Int64?.self),
+                    requestsPerMinute: try row.decode(column: "requests_per_minute_override", as: Int64?.self),
+                    audioSecondsPerMonth: try row.decode(column: "audio_seconds_per_month_override", as: Int64?.self)),
+                anchorAt: try row.decode(column: "anchor_at", as: Date?.self),
+                minuteStart: try row.decode(column: "minute_start", as: Date?.self),
+                minuteRequests: try row.decode(column: "minute_requests", as: Int64.self),
+                dayStart: try row.decode(column: "day_start", as: Date?.self),
+                dayTokensUsed: try row.decode(column: "day_tokens_used", as: Int64.self),
+                dayTokensReserved: try row.decode(column: "day_tokens_reserved", as: Int64.self),
+                dayRequests: try row.decode(column: "day_requests", as: Int64.self),
+                monthStart: try row.decode(column: "period_start", as: Date?.self),
+                monthTokensUsed: try row.decode(column: "month_tokens_used", as: Int64.self),
+                monthTokensReserved: try row.decode(column: "month_tokens_reserved", as: Int64.self),
+                monthRequests: try row.decode(column: "month_requests", as: Int64.self),
+                monthAudioUsed: try row.decode(column: "month_audio_used", as: Int64.self),
+                monthAudioReserved: try row.decode(column: "month_audio_reserved", as: Int64.self))
+        }
+    }
+
+    /// Sets an admin's overrides (every field; `nil` clears one), creating the row if needed.
+    public static func setOverrides(userID: UserID, _ overrides: AILimitOverrides, plan: String, now: Date, on db: SQLConnection) async throws {
+        _ = try await ensureRow(userID: userID, plan: plan, now: now, on: db)
+        try await db.sql.raw("""
+            UPDATE ai_user_plans SET tokens_per_day_override = \(bind: overrides.tokensPerDay),
+              tokens_per_month_override = \(bind: overrides.tokensPerMonth),
+              requests_per_minute_override = \(bind: overrides.requestsPerMinute),
+              audio_seconds_per_month_override = \(bind: overrides.audioSecondsPerMonth), updated_at = \(bind: now)
+            WHERE user_id = \(bind: userID.rawValue)
+            """).run()
+    }
+
+    /// Sums of the ledger for a user since `start` (tests and the usage answer's cost).
+    public static func ledgerTotals(userID: UserID, since start: Date, on db: SQLConnection) async throws -> (tokens: Int64, costMicros: Int64, requests: Int64) {
+        let row = try await db.sql.raw("""
+            SELECT COALESCE(SUM(total_tokens), 0) AS tokens, COALESCE(SUM(cost_micros), 0) AS cost, COUNT(*) AS n
+            FROM ai_usage_events WHERE user_id = \(bind: userID.rawValue) AND created_at >= \(bind: start)
+            """).first()
+        return (
+            try row?.decode(column: "tokens", as: Int64.self) ?? 0, try row?.decode(column: "cost", as: Int64.self) ?? 0,
+            try row?.decode(column: "n", as: Int64.self) ?? 0
+        )
+    }
+}
