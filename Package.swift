@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "scritorio", targets: ["scritorio"]),
         .library(name: "ScritorioCore", targets: ["ScritorioCore"]),
         .library(name: "ScritorioAPI", targets: ["ScritorioAPI"]),
+        .library(name: "ScritorioKit", targets: ["ScritorioKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -41,6 +42,11 @@ let package = Package(
         .target(
             name: "ScritorioAPI",
             dependencies: ["ScritorioCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ScritorioKit",
+            dependencies: ["ScritorioAPI", "ScritorioCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -112,6 +118,7 @@ let package = Package(
             dependencies: [
                 "ScritorioServer",
                 "ScritorioStore",
+                "ScritorioKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "ScritorioProviders",
@@ -124,6 +131,16 @@ let package = Package(
             dependencies: [
                 "ScritorioProviders", "ScritorioSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ScritorioKitTests",
+            dependencies: [
+                "ScritorioKit", "ScritorioAPI", "ScritorioCore", "ScritorioServer", "ScritorioSandbox", "ScritorioStore",
+                "ScritorioTestSupport", "ScritorioProviders",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

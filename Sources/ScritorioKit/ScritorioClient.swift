@@ -1,0 +1,146 @@
+import Foundation
+import ScritorioAPI
+import ScritorioCore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The desktop app's connection to a Scritorio server: accounts (``ScritorioClient/signIn(email:password:)`` and
+/// friends), the member and entitlements, upgrades, licences and managed AI. One client per server and user
+/// profile; it is safe to share between tasks.
+///
+/// ```swift
+/// let client = ScritorioClient(url: URL(string: "https://accounts.example.com")!, publishableKey: "sb_publishable_…")
+/// try await client.signIn(email: "ada@example.com", password: "correct-horse-1")
+/// let member = try await client.member()
+/// ```
+public final class ScritorioClient: Sendable {
+    /// The server's base URL.
+    public let url: URL
+    /// The key sent as `apikey` (public; it identifies the app, not the user).
+    public let publishableKey: String
+
+    let requester: Requester
+    let sessions: SessionManager
+    let storage: any SessionStorage
+    let profile: String
+    let now: @Sendable () -> Date
+
+    /// A client for the server at `url`.
+    /// - Parameters:
+    ///   - storage: where the session lives between launches (default: in memory only).
+    ///   - profile: names the stored session, so one machine can keep several accounts apart.
+    ///   - transport: how requests are sent (default: `URLSession`).
+    ///   - refreshMargin: refresh the access token when fewer than this many seconds are left.
+    ///   - now: the clock (tests move it).
+    public init(
+        url: URL, publishableKey: String, storage: any SessionStorage = InMemorySessionStorage(), profile: String = "default",
+        transport: Transport = .urlSession(), refreshMargin: TimeInterval = 60, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.url = url
+        self.publishableKey = publishableKey
+        self.storage = storage
+        self.profile = profile
+        self.now = now
+        self.requester = Requester(baseURL: url, publishableKey: publishableKey, transport: transport)
+        self.sessions = SessionManager(
+            requester: requester, storage: storage, storageKey: "session-\(profile)", refreshMargin: refreshMargin, now: now)
+    }
+
+    // MARK: State
+
+    /// Every change of who is signed in, starting with the current state (once ``start(timeout:)`` has run).
+    public var authStateChanges: AsyncStream<AuthEvent> {
+        get async { await sessions.subscribe() }
+    }
+
+    /// The stored session, if any (no network).
+    public var session: Session? {
+        get async { await sessions.current() }
+    }
+
+    /// The signed-in user, if any (no network).
+    public var currentUser: AccountUser? {
+        get async { await sessions.current()?.user }
+    }
+
+    /// Restores the stored session at start-up and announces the initial state. If that does not finish within
+    /// `timeout` (a slow keychain, a server that does not answer), the app proceeds signed out, as the seed does
+    /// after 4 seconds; a restore that finishes later still signs the user in.
+    @discardableResult
+    public func start(timeout: Duration = .seconds(4)) async -> AccountUser? {
+        let sessions = self.sessions
+        let restore = Task { await sessions.restore() }
+        let race = FirstAnswer<AccountUser?>()
+        let answer: AccountUser?? = await withCheckedContinuation { continuation in
+            race.continuation = continuation
+            let timer = Task {
+                try? await Task.sleep(for: timeout)
+                race.answer(nil)
+            }
+            Task {
+                let user = await restore.value
+                timer.cancel()
+                race.answer(.some(user))
+            }
+        }
+        if let restored = answer {
+            await sessions.emit(.initialSession(restored))
+            return restored
+        }
+        // Timed out: proceed signed out now, and sign in when the restore lands.
+        await sessions.emit(.initialSession(nil))
+        Task {
+            if let user = await restore.value { await sessions.emit(.signedIn(user)) }
+        }
+        return nil
+    }
+
+    /// A valid access token, refreshed first if it is about to expire. Concurrent callers share one refresh.
+    public func accessToken() async throws -> String {
+        try await sessions.valid().accessToken
+    }
+
+    /// Refreshes the access token now (one refresh shared by concurrent callers).
+    @discardableResult
+    public func refreshSession() async throws -> Session {
+        try await sessions.refresh(force: true)
+    }
+
+    // MARK: Requests
+
+    func send<T: Decodable & Sendable>(
+        _ type: T.Type, _ method: String, _ path: String, query: [URLQueryItem] = [], body: (any Encodable & Sendable)? = nil
+    ) async throws -> T {
+        let requester = self.requester
+        return try await sessions.authorized { token in
+            try await requester.json(type, requester.request(method, path, query: query, body: body, bearer: token))
+        }
+    }
+
+    func sendIgnoringBody(_ method: String, _ path: String, body: (any Encodable & Sendable)? = nil) async throws {
+        let requester = self.requester
+        try await sessions.authorized { token in
+            _ = try await requester.send(requester.request(method, path, body: body, bearer: token))
+        }
+    }
+
+    func storageKey(_ name: String) -> String { "\(name)-\(profile)" }
+}
+
+/// Resumes a continuation with whichever answer comes first; later answers are dropped.
+final class FirstAnswer<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var resumed = false
+    // Set before either racer can answer (both start after it is assigned).
+    var continuation: CheckedContinuation<Value?, Never>?
+
+    func answer(_ value: Value?) {
+        let continuation: CheckedContinuation<Value?, Never>? = lock.withLock {
+            guard !resumed else { return nil }
+            resumed = true
+            return self.continuation
+        }
+        continuation?.resume(returning: value)
+    }
+}
