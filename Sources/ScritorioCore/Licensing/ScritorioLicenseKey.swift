@@ -4,7 +4,7 @@ import Foundation
 /// The keys Scritorio issues for purchases made through a provider that has none (Paddle):
 /// `SCR-XXXXX-XXXXX-XXXXX-XXXXC`, four groups of Crockford base-32 (no I, L, O, U: nothing to misread),
 /// the last character a Luhn mod 32 check over the other nineteen, so a mistyped character or two swapped
-/// neighbours are caught before any look-up.
+/// neighbours (but `0Z`) are caught before any look-up.
 ///
 /// A key is derived from a server secret and the licence's id (HMAC-SHA256), so the store keeps only its hash
 /// and the owner can still be shown their key.
@@ -83,7 +83,7 @@ public enum ScritorioLicenseKey {
     }
 
     /// Luhn mod N (N = 32): detects every single-character error and every swap of two adjacent characters
-    /// except of the pair whose values differ by N/2.
+    /// except of `0` and `Z` (values 0 and N-1).
     static func checkSymbol(for symbols: [Int]) -> Int {
         let n = alphabet.count
         var factor = 2
