@@ -241,7 +241,7 @@ public enum AIRepository {
     /// Sums of the ledger for a user since `start` (tests and the usage answer's cost).
     public static func ledgerTotals(userID: UserID, since start: Date, on db: SQLConnection) async throws -> (tokens: Int64, costMicros: Int64, requests: Int64) {
         let row = try await db.sql.raw("""
-            SELECT COALESCE(SUM(total_tokens), 0) AS tokens, COALESCE(SUM(cost_micros), 0) AS cost, COUNT(*) AS n
+            SELECT CAST(COALESCE(SUM(total_tokens), 0) AS BIGINT) AS tokens, CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost, COUNT(*) AS n
             FROM ai_usage_events WHERE user_id = \(bind: userID.rawValue) AND created_at >= \(bind: start)
             """).first()
         return (

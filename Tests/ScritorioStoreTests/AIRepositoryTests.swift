@@ -1,0 +1,167 @@
+import Foundation
+import SQLKit
+import ScritorioCore
+import ScritorioStore
+import ScritorioTestSupport
+import Testing
+
+@Suite("AI allowance: reservation, settlement, periods")
+struct AIRepositoryTests {
+    static let anchor = Date(timeIntervalSince1970: 1_790_000_000)
+
+    /// A reservation written the way the gateway writes: autocommit on PostgreSQL, the writer on SQLite.
+    static func write<T: Sendable>(_ database: Database, _ body: @Sendable (SQLConnection) async throws -> T) async throws -> T {
+        database.kind == .postgres ? try await database.read(body) : try await database.transaction(body)
+    }
+
+    static func event(_ user: UserID, _ usage: AIUsage) -> AIUsageEvent {
+        AIUsageEvent(
+            userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: usage, costMicros: usage.totalTokens,
+            requestID: "req_" + UUID().uuidString, latencyMs: 1, status: 200, outcome: "ok")
+    }
+
+    @Test("simultaneous requests never settle more than the allowance", arguments: TestStores.kinds)
+    func neverOverspends(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let user = UserID.random()
+            let now = Self.anchor.addingTimeInterval(3_600)
+            let periods = AIPeriods(anchor: Self.anchor, now: now)
+            let allowance: Int64 = 1_000
+            let limits = AILimits(tokensPerDay: allowance, tokensPerMonth: 1 << 40)
+            _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+            // 60 requests at once, each reserving 100 and using 40-100 of it: at most 10 can hold a reservation at a
+            // time, and whatever order they run in, the settled total stays within the allowance.
+            let outcomes = try await withThrowingTaskGroup(of: Int64?.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        let estimate = AIUsage(inputTokens: 60, outputTokens: 40)
+                        guard let reservation = try await Self.write(database, {
+                            try await AIRepository.reserve(
+                                userID: user, plan: "free", limits: limits, periods: periods, estimate: estimate, now: now, on: $0)
+                        }) else { return nil }
+                        let used = AIUsage(inputTokens: 30, outputTokens: Int64(10 + index % 7 * 10))
+                        try await database.transaction {
+                            try await AIRepository.settle(reservation, actual: used, event: Self.event(user, used), now: now, on: $0)
+                        }
+                        return used.totalTokens
+                    }
+                }
+                var results: [Int64?] = []
+                for try await result in group { results.append(result) }
+                return results
+            }
+            let settled = outcomes.compactMap { $0 }.reduce(0, +)
+            let state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+            #expect(settled <= allowance)
+            #expect(state.dayTokensUsed == settled)
+            #expect(state.dayTokensReserved == 0)
+            #expect(state.monthTokensReserved == 0)
+            #expect(outcomes.contains { $0 == nil }, "some requests were refused")
+            #expect(outcomes.compactMap { $0 }.count >= 10, "at least ten fit")
+            // The ledger and the member's counters agree with the row.
+            let ledger = try await database.read { try await AIRepository.ledgerTotals(userID: user, since: .distantPast, on: $0) }
+            #expect(ledger.tokens == settled)
+            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, on: $0) })
+            #expect(member.counters.tokensTotal == settled)
+        }
+    }
+
+    @Test("a refused reservation changes nothing; releasing gives everything back", arguments: TestStores.kinds)
+    func refuseAndRelease(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let user = UserID.random()
+            let now = Self.anchor.addingTimeInterval(60)
+            let periods = AIPeriods(anchor: Self.anchor, now: now)
+            let limits = AILimits(tokensPerDay: 100, tokensPerMonth: 1_000, requestsPerMinute: 5)
+            _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+            let big = try await Self.write(database) {
+                try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: 101), now: now, on: $0)
+            }
+            #expect(big == nil)
+            var state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+            #expect(state.dayRequests == 0 && state.dayTokensReserved == 0 && state.minuteRequests == 0)
+            let held = try #require(try await Self.write(database) {
+                try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: 80), now: now, on: $0)
+            })
+            state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+            #expect(state.dayTokensReserved == 80)
+            try await database.transaction { try await AIRepository.settle(held, actual: AIUsage(), event: Self.event(user, AIUsage()), now: now, on: $0) }
+            state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+            #expect(state.dayTokensReserved == 0 && state.dayTokensUsed == 0)
+            #expect(state.dayRequests == 1)
+        }
+    }
+
+    @Test("requests per minute: the sixth in a minute is refused, the next minute starts again", arguments: TestStores.kinds)
+    func rateLimit(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let user = UserID.random()
+            let now = Self.anchor.addingTimeInterval(120)
+            let limits = AILimits(requestsPerMinute: 5)
+            _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+            func attempt(_ at: Date) async throws -> Bool {
+                try await Self.write(database) {
+                    try await AIRepository.reserve(
+                        userID: user, plan: "free", limits: limits, periods: AIPeriods(anchor: Self.anchor, now: at), estimate: AIUsage(inputTokens: 1),
+                        now: at, on: $0)
+                } != nil
+            }
+            for _ in 0..<5 { #expect(try await attempt(now)) }
+            #expect(try await attempt(now.addingTimeInterval(1)) == false)
+            #expect(try await attempt(now.addingTimeInterval(61)))
+        }
+    }
+
+    @Test("a new day resets the day's counters in the same statement; the month keeps counting", arguments: TestStores.kinds)
+    func dayRollover(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let user = UserID.random()
+            let limits = AILimits(tokensPerDay: 100, tokensPerMonth: 150)
+            let day1 = Self.anchor.addingTimeInterval(10)
+            _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: day1, on: $0) }
+            func use(_ tokens: Int64, at: Date) async throws -> Bool {
+                let periods = AIPeriods(anchor: Self.anchor, now: at)
+                guard let held = try await Self.write(database, {
+                    try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: tokens), now: at, on: $0)
+                }) else { return false }
+                try await database.transaction {
+                    try await AIRepository.settle(held, actual: AIUsage(inputTokens: tokens), event: Self.event(user, AIUsage(inputTokens: tokens)), now: at, on: $0)
+                }
+                return true
+            }
+            #expect(try await use(90, at: day1))
+            #expect(try await use(20, at: day1.addingTimeInterval(60)) == false)
+            let day2 = Self.anchor.addingTimeInterval(86_400 + 10)
+            #expect(try await use(50, at: day2))
+            // The month has 140 of 150 now.
+            #expect(try await use(20, at: day2.addingTimeInterval(60)) == false)
+            #expect(try await use(10, at: day2.addingTimeInterval(60)))
+        }
+    }
+
+    @Test("admin overrides replace the plan's limits; null falls back", arguments: TestStores.kinds)
+    func overrides(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let user = UserID.random()
+            let now = Self.anchor
+            let periods = AIPeriods(anchor: Self.anchor, now: now)
+            let limits = AILimits(tokensPerDay: 1_000)
+            try await database.transaction {
+                try await AIRepository.setOverrides(userID: user, AILimitOverrides(tokensPerDay: 10), plan: "free", now: now, on: $0)
+            }
+            let refused = try await Self.write(database) {
+                try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: 11), now: now, on: $0)
+            }
+            #expect(refused == nil)
+            try await database.transaction {
+                try await AIRepository.setOverrides(userID: user, AILimitOverrides(), plan: "free", now: now, on: $0)
+            }
+            let accepted = try await Self.write(database) {
+                try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: 11), now: now, on: $0)
+            }
+            #expect(accepted != nil)
+            let state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+            #expect(state.overrides == AILimitOverrides())
+        }
+    }
+}
