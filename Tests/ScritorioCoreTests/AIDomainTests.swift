@@ -1,0 +1,121 @@
+import Foundation
+import ScritorioCore
+import Testing
+
+@Suite("AI gateway domain: periods, estimates, streams, prices")
+struct AIDomainTests {
+    static func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+    @Test("days start at the anchor's time of day; months on its day, clamped to short months")
+    func periods() {
+        let anchor = Self.date("2026-01-31T10:30:00Z")
+        let p = AIPeriods(anchor: anchor, now: Self.date("2026-02-15T09:00:00Z"))
+        #expect(p.dayStart == Self.date("2026-02-14T10:30:00Z"))
+        #expect(p.dayEnd == Self.date("2026-02-15T10:30:00Z"))
+        #expect(p.monthStart == Self.date("2026-01-31T10:30:00Z"))
+        #expect(p.monthEnd == Self.date("2026-02-28T10:30:00Z"))
+        let march = AIPeriods(anchor: anchor, now: Self.date("2026-03-01T00:00:00Z"))
+        #expect(march.monthStart == Self.date("2026-02-28T10:30:00Z"))
+        #expect(march.monthEnd == Self.date("2026-03-31T10:30:00Z"))
+        let year = AIPeriods(anchor: anchor, now: Self.date("2026-12-31T11:00:00Z"))
+        #expect(year.monthStart == Self.date("2026-12-31T10:30:00Z"))
+        #expect(year.monthEnd == Self.date("2027-01-31T10:30:00Z"))
+        #expect(AIPeriods(anchor: anchor, now: Self.date("2026-02-15T09:00:59Z")).minuteStart == Self.date("2026-02-15T09:00:00Z"))
+    }
+
+    @Test("the estimate bounds the prompt by its bytes, sets the plan's output cap and forces include_usage")
+    func estimate() throws {
+        let body = Array(#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
+        let facts = try #require(AIRequestFacts.read(body))
+        let prepared = AIEstimator.prepare(.chat, body: body, facts: facts, defaultMaxOutput: 100)
+        #expect(prepared.estimate == AIUsage(inputTokens: Int64(body.count), outputTokens: 100))
+        #expect(!prepared.clientWantsUsage)
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(prepared.body)) as? [String: Any])
+        #expect(sent["max_completion_tokens"] as? Int == 100)
+        #expect((sent["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+        #expect(String(decoding: prepared.body, as: UTF8.self).hasSuffix(String(decoding: body.dropFirst(), as: UTF8.self)), "the client's bytes follow unchanged")
+
+        let capped = Array(#"{"model":"m","max_tokens":7,"stream":true,"stream_options":{"include_usage":false},"input":"x"}"#.utf8)
+        let cappedPrepared = AIEstimator.prepare(.chat, body: capped, facts: try #require(AIRequestFacts.read(capped)), defaultMaxOutput: 100)
+        #expect(cappedPrepared.estimate.outputTokens == 7)
+        let rewritten = try #require(try JSONSerialization.jsonObject(with: Data(cappedPrepared.body)) as? [String: Any])
+        #expect((rewritten["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+        #expect(AIRequestFacts.read(Array("[1]".utf8)) == nil)
+        let embeddings = Array(#"{"model":"e","input":"abc"}"#.utf8)
+        #expect(AIEstimator.prepare(.embeddings, body: embeddings, facts: try #require(AIRequestFacts.read(embeddings)), defaultMaxOutput: 9).body == embeddings)
+    }
+
+    @Test("the SSE scanner relays whole events across chunk borders, finds the usage and strips only the usage chunk")
+    func scanner() {
+        let stream = """
+            data: {"choices":[{"delta":{"content":"a"}}],"usage":null}
+
+            data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":1}}}
+
+            data: [DONE]
+
+
+            """
+        var scanner = SSEUsageScanner(stripUsageChunk: true)
+        var out: [UInt8] = []
+        for chunk in Array(stream.utf8).chunked(7) { out += scanner.consume(chunk) }
+        out += scanner.flush()
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(scanner.usage == AIUsage(inputTokens: 5, outputTokens: 2, cachedTokens: 1))
+        #expect(scanner.finished)
+        #expect(!text.contains("prompt_tokens"))
+        #expect(text.hasPrefix(#"data: {"choices":[{"delta":{"content":"a"}}],"usage":null}"# + "\n\n"))
+        #expect(text.contains("data: [DONE]\n\n"))
+
+        var keep = SSEUsageScanner(stripUsageChunk: false)
+        let kept = keep.consume(Array(stream.utf8))
+        #expect(String(decoding: kept, as: UTF8.self).contains("prompt_tokens"))
+
+        var responses = SSEUsageScanner(stripUsageChunk: false)
+        _ = responses.consume(Array("event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":3,\"output_tokens\":4}}}\n\n".utf8))
+        #expect(responses.usage == AIUsage(inputTokens: 3, outputTokens: 4))
+        #expect(responses.finished)
+    }
+
+    @Test("usage from every answer shape, and its cost in micro-dollars")
+    func usageAndCost() {
+        #expect(AIUsage.parse(Array(#"{"usage":{"prompt_tokens":10,"total_tokens":10}}"#.utf8)) == AIUsage(inputTokens: 10))
+        #expect(AIUsage.parse(Array(#"{"text":"x","usage":{"type":"duration","seconds":2.2}}"#.utf8)) == AIUsage(audioSeconds: 3))
+        #expect(AIUsage.parse(Array(#"{"text":"x","duration":4.0}"#.utf8)) == AIUsage(audioSeconds: 4))
+        #expect(AIUsage.parse(Array("plain text".utf8)) == nil)
+        let table = AIPriceTable.standard
+        // gpt-4o-mini: 1000 input of which 200 cached, 500 output = 800 × 0.15 + 200 × 0.075 + 500 × 0.6.
+        #expect(table.costMicros(model: "gpt-4o-mini", usage: AIUsage(inputTokens: 1000, outputTokens: 500, cachedTokens: 200)) == 435)
+        #expect(table.costMicros(model: "whisper-1", usage: AIUsage(audioSeconds: 60)) == 6_000)
+        #expect(table.costMicros(model: "unknown", usage: AIUsage(inputTokens: 1000)) == 0)
+    }
+
+    @Test("plans follow entitlements; overrides replace single limits")
+    func plans() throws {
+        let book = AIPlanBook.standard
+        #expect(book.plan(for: []).code == "free")
+        #expect(book.plan(for: ["scritorio_pro"]).allows(model: "whisper-1"))
+        #expect(!book.plan(for: []).allows(model: "gpt-4.1"))
+        let limits = book.plan(for: []).effectiveLimits(AILimitOverrides(tokensPerDay: 5))
+        #expect(limits.tokensPerDay == 5 && limits.tokensPerMonth == 500_000)
+        #expect(throws: AIConfigurationError.self) {
+            try AIPlanBook.parse(Data(#"{"plans":[{"code":"p","entitlement":"x","models":[]}]}"#.utf8))
+        }
+    }
+
+    @Test("multipart forms and audio length bounds")
+    func multipart() throws {
+        let body = Array("--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\nABC\r\n--b--\r\n".utf8)
+        let form = try #require(MultipartForm(contentType: "multipart/form-data; boundary=b", body: body))
+        #expect(form.text("model") == "whisper-1")
+        #expect(form.parts.last?.data == Array("ABC".utf8) && form.parts.last?.filename == "a.mp3")
+        #expect(MultipartForm(contentType: "application/json", body: body) == nil)
+        #expect(AIEstimator.audioSeconds([UInt8](repeating: 1, count: 8_001)) == 9)
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import ScritorioCore
+import ScritorioStore
+import ScritorioTestSupport
+import Testing
+
+@Suite("AI gateway through the HTTP stack")
+struct AIGatewayRouteTests {
+    static var chat: [String: Any] { ["model": "gpt-4o-mini", "messages": [["role": "user", "content": "Say hello"]]] }
+
+    static func chat(_ content: String, model: String = "gpt-4o-mini", extra: [String: Any] = [:]) -> [String: Any] {
+        var body: [String: Any] = ["model": model, "messages": [["role": "user", "content": content]]]
+        for (key, value) in extra { body[key] = value }
+        return body
+    }
+
+    @Test("a chat completion passes through, is settled to the upstream's usage, and shows in /v1/me/usage", arguments: TestStores.kinds)
+    func chatCompletion(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            let reply = try await h.ai("chat/completions", json: Self.chat, token: token)
+            #expect(reply.status == .ok)
+            #expect(reply.headers[HTTPField.Name("x-request-id")!]?.hasPrefix("req_") == true)
+            let usage = try #require(reply.json["usage"] as? [String: Any])
+            let total = try #require(usage["total_tokens"] as? Int)
+            #expect(total == (usage["prompt_tokens"] as? Int ?? 0) + 12)
+            let choices = try #require(reply.json["choices"] as? [[String: Any]])
+            #expect((choices.first?["message"] as? [String: Any])?["content"] as? String == "The sandbox answers every prompt with the same words so tests can")
+            let events = try await h.events(user)
+            #expect(events.count == 1)
+            #expect(events.first?.tokens == Int64(total))
+            #expect(events.first?.status == 200 && events.first?.outcome == "ok")
+            #expect(events.first?.requestID == reply.headers[HTTPField.Name("x-request-id")!])
+            #expect((events.first?.cost ?? 0) > 0)
+            let me = try await h.usage(token)
+            let day = try #require(me["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == total)
+            #expect(day["tokens_reserved"] as? Int == 0)
+            #expect(me["plan"] as? String == "free")
+            let counters = try #require(me["counters"] as? [String: Any])
+            #expect(counters["tokens_today"] as? Int == total && counters["tokens_total"] as? Int == total)
+            // member-get shows the same counters.
+            let member = try await h.base.request(.post, "/functions/v1/member-get", bearer: token)
+            #expect(member.raw.contains("\"tokens_total\":\(total)") || member.raw.contains("\"tokensTotal\":\(total)"))
+        }
+    }
+
+    @Test("streamed chat: relayed chunk by chunk; usage forced upstream, stripped unless asked; settled", arguments: TestStores.kinds)
+    func streamedChat(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            let plain = try await h.ai("chat/completions", json: Self.chat("Hi #sandbox:tokens=5", extra: ["stream": true]), token: token)
+            #expect(plain.status == .ok)
+            #expect(plain.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+            #expect(plain.raw.hasSuffix("data: [DONE]\n\n"))
+            #expect(!plain.raw.contains("\"choices\":[]"), "the usage chunk the client did not ask for is stripped")
+            let deltas = plain.raw.components(separatedBy: "\n\n").filter { $0.contains("\"content\":\"") && !$0.contains("\"content\":\"\"") }
+            #expect(deltas.count == 5)
+            let asked = try await h.ai(
+                "chat/completions", json: Self.chat("Hi #sandbox:tokens=5", extra: ["stream": true, "stream_options": ["include_usage": true]]), token: token)
+            #expect(asked.raw.contains("\"choices\":[],\"usage\":{\"prompt_tokens\":"))
+            let events = try await h.events(user)
+            #expect(events.count == 2)
+            #expect(events.allSatisfy { $0.outcome == "ok" && $0.tokens > 5 && $0.tokens < 40 })
+            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == Int(events.map(\.tokens).reduce(0, +)))
+            #expect(day["tokens_reserved"] as? Int == 0)
+        }
+    }
+
+    @Test("errors are in OpenAI's shape with its status codes, and carry x-request-id")
+    func errors() async throws {
+        try await AIHarness.run(.sqlite) { h in
+            let (token, user) = try await h.user()
+            let none = try await h.ai("chat/completions", json: Self.chat, token: nil)
+            #expect(none.status == .unauthorized)
+            #expect(none.openAIError?["code"] as? String == "invalid_api_key")
+            #expect(none.openAIError?["type"] as? String == "invalid_request_error")
+            #expect(none.headers[HTTPField.Name("x-request-id")!] != nil)
+            let bad = try await h.ai("chat/completions", json: Self.chat, token: token + "x")
+            #expect(bad.status == .unauthorized && bad.openAIError?["message"] != nil)
+            let keyOnly = try await h.ai("models", token: Harness.key, method: .get)
+            #expect(keyOnly.status == .unauthorized, "the publishable key is not a user")
+            let pro = try await h.ai("chat/completions", json: Self.chat("hi", model: "gpt-4.1"), token: token)
+            #expect(pro.status == .forbidden)
+            #expect(pro.openAIError?["code"] as? String == "model_not_in_plan" && pro.openAIError?["param"] as? String == "model")
+            let noModel = try await h.ai("chat/completions", json: ["messages": []], token: token)
+            #expect(noModel.status == .badRequest && noModel.openAIError?["param"] as? String == "model")
+            let notJSON = try await h.ai("chat/completions", raw: "{nope", token: token)
+            #expect(notJSON.status == .badRequest && notJSON.openAIError?["type"] as? String == "invalid_request_error")
+            // Nothing was reserved or recorded for requests refused before the allowance.
+            #expect(try await h.events(user).isEmpty)
+        }
+    }
+
+    @Test("upstream errors pass through and release the reservation; timeouts are 504; a broken stream ends with an error event")
+    func upstreamFailures() async throws {
+        try await AIHarness.run(.sqlite, timeout: .seconds(1)) { h in
+            let (token, user) = try await h.user()
+            let failed = try await h.ai("chat/completions", json: Self.chat("x #sandbox:status=500"), token: token)
+            #expect(failed.status == .internalServerError)
+            #expect(failed.openAIError?["message"] as? String == "The sandbox was told to answer 500.")
+            let limited = try await h.ai("chat/completions", json: Self.chat("x #sandbox:status=429"), token: token)
+            #expect(limited.status == .tooManyRequests && limited.openAIError?["code"] as? String == "rate_limit_exceeded")
+            let slow = try await h.ai("chat/completions", json: Self.chat("x #sandbox:latency=3000"), token: token)
+            #expect(slow.status == .gatewayTimeout)
+            #expect(slow.openAIError?["type"] as? String == "timeout")
+            var day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == 0 && day["tokens_reserved"] as? Int == 0)
+            let broken = try await h.ai("chat/completions", json: Self.chat("x #sandbox:fail_after=2", extra: ["stream": true]), token: token)
+            #expect(broken.status == .ok)
+            #expect(broken.raw.contains("upstream_stream_failed"))
+            #expect(!broken.raw.contains("[DONE]"))
+            let events = try await h.events(user)
+            #expect(events.map(\.outcome) == ["upstream_error", "upstream_error", "timeout", "failed"])
+            #expect(events.map(\.status) == [500, 429, 504, 200])
+            // The broken stream reported no usage: its reservation is charged (prompt bytes + the plan's 1024).
+            day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == Int(events[3].tokens))
+            #expect(events[3].tokens > 1024)
+        }
+    }
+
+    @Test("an exhausted allowance is 429 insufficient_quota with x-should-retry false; the per-minute limit is a retryable 429", arguments: TestStores.kinds)
+    func quotaAndRateLimit(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": 1_100]).status == .ok)
+            let first = try await h.ai("chat/completions", json: Self.chat("hello"), token: token)
+            #expect(first.status == .ok)
+            let second = try await h.ai("chat/completions", json: Self.chat("hello"), token: token)
+            #expect(second.status == .tooManyRequests)
+            #expect(second.openAIError?["code"] as? String == "insufficient_quota")
+            #expect(second.openAIError?["type"] as? String == "insufficient_quota")
+            #expect(second.headers[HTTPField.Name("x-should-retry")!] == "false")
+            let retryAfter = Int(second.headers[.retryAfter] ?? "") ?? 0
+            #expect(retryAfter > 0 && retryAfter <= 86_400)
+            #expect(second.headers[HTTPField.Name("x-quota-reset")!] != nil)
+            // A small request still fits in what is left.
+            let small = try await h.ai("chat/completions", json: Self.chat("hello", extra: ["max_tokens": 5]), token: token)
+            #expect(small.status == .ok)
+
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": nil as Any? ?? NSNull(), "requests_per_minute": 0]).status == .ok)
+            let third = try await h.ai("embeddings", json: ["model": "text-embedding-3-small", "input": "a"], token: token)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.openAIError?["code"] as? String == "rate_limit_exceeded")
+            #expect(third.headers[HTTPField.Name("x-should-retry")!] == "true")
+            #expect(Int(third.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            let outcomes = try await h.events(user).map(\.outcome)
+            #expect(outcomes == ["ok", "quota_exceeded", "ok", "rate_limited"])
+        }
+    }
+
+    @Test("simultaneous requests through the gateway never settle more than the allowance", arguments: TestStores.kinds)
+    func concurrentRequests(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            // Each request reserves its bytes plus 64 output tokens (~150); 600 lets a handful through.
+            let allowance = 600
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": allowance, "requests_per_minute": 1_000]).status == .ok)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        try await h.ai("chat/completions", json: Self.chat("request \(index)", extra: ["max_tokens": 64]), token: token).status
+                    }
+                }
+                var all: [HTTPResponse.Status] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.allSatisfy { $0 == .ok || $0 == .tooManyRequests })
+            #expect(statuses.contains(.ok) && statuses.contains(.tooManyRequests))
+            let events = try await h.events(user)
+            let settled = events.filter { $0.outcome == "ok" }.map(\.tokens).reduce(0, +)
+            #expect(settled <= Int64(allowance))
+            #expect(events.filter { $0.outcome == "ok" }.count == statuses.filter { $0 == .ok }.count)
+            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == Int(settled) && day["tokens_reserved"] as? Int == 0)
+        }
+    }
+
+    @Test("responses (plain and streamed), embeddings and models")
+    func otherOperations() async throws {
+        try await AIHarness.run(.sqlite) { h in
+            let (token, user) = try await h.user()
+            let response = try await h.ai("responses", json: ["model": "gpt-4.1-mini", "input": "Write a haiku"], token: token)
+            #expect(response.status == .ok)
+            #expect(response.json["object"] as? String == "response")
+            let streamed = try await h.ai("responses", json: ["model": "gpt-4.1-mini", "input": "Write a haiku", "stream": true], token: token)
+            #expect(streamed.raw.contains("event: response.output_text.delta"))
+            #expect(streamed.raw.contains("event: response.completed"))
+            let embedding = try await h.ai("embeddings", json: ["model": "text-embedding-3-small", "input": ["one", "two"]], token: token)
+            #expect(embedding.status == .ok)
+            #expect((embedding.json["data"] as? [Any])?.count == 2)
+            let models = try await h.ai("models", token: token, method: .get)
+            let ids = (models.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            #expect(ids == ["gpt-4o-mini", "gpt-4.1-mini", "text-embedding-3-small"])
+            let events = try await h.events(user)
+            #expect(events.count == 3)
+            #expect(events.allSatisfy { $0.outcome == "ok" && $0.tokens > 0 })
+            // The streamed response was settled to its response.completed usage, not the reservation.
+            #expect(events[1].tokens == events[0].tokens)
+            try await h.makePro(user)
+            let proModels = try await h.ai("models", token: token, method: .get)
+            #expect((proModels.json["data"] as? [Any])?.count == 5)
+        }
+    }
+
+    @Test("transcriptions: multipart passes through, audio seconds are metered, Pro only", arguments: TestStores.kinds)
+    func transcription(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            // 3 s of 16 kHz 16-bit mono PCM.
+            var wav = [UInt8]("RIFF".utf8) + [0, 0, 0, 0] + [UInt8]("WAVEfmt ".utf8)
+            wav += [16, 0, 0, 0, 1, 0, 1, 0, 0x80, 0x3E, 0, 0, 0x00, 0x7D, 0, 0, 2, 0, 16, 0] + [UInt8]("data".utf8) + [0, 0, 0, 0]
+            wav += [UInt8](repeating: 0, count: 96_000)
+            let boundary = "----scritorio-test"
+            var body = ByteBuffer()
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n")
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\nContent-Type: audio/wav\r\n\r\n")
+            body.writeBytes(wav)
+            body.writeString("\r\n--\(boundary)--\r\n")
+            func send() async throws -> Harness.Reply {
+                let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)", .authorization: "Bearer \(token)"]
+                let response = try await h.base.client.execute(uri: "/ai/v1/audio/transcriptions", method: .post, headers: headers, body: body)
+                return Harness.Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
+            }
+            #expect(try await send().status == .forbidden)
+            try await h.makePro(user)
+            let reply = try await send()
+            #expect(reply.status == .ok)
+            #expect(reply.json["text"] as? String == "Sandbox transcription of 3 seconds of audio.")
+            let events = try await h.events(user)
+            #expect(events.last?.audio == 3)
+            #expect(events.last?.cost == 300)
+            let month = try #require(try await h.usage(token)["month"] as? [String: Any])
+            #expect(month["audio_seconds_used"] as? Int == 3 && month["audio_seconds_reserved"] as? Int == 0)
+        }
+    }
+
+    @Test("admin API: bearer required, overrides read back, null falls back to the plan, bad input refused")
+    func admin() async throws {
+        try await AIHarness.run(.sqlite) { h in
+            let (_, user) = try await h.user()
+            #expect(try await h.admin(.get, user, token: nil).status == .unauthorized)
+            #expect(try await h.admin(.get, user, token: "wrong").status == .unauthorized)
+            let initial = try await h.admin(.get, user)
+            #expect(initial.status == .ok)
+            #expect(initial.json["tokens_per_day"] is NSNull)
+            #expect((initial.json["effective"] as? [String: Any])?["tokens_per_day"] as? Int == 50_000)
+            let set = try await h.admin(.put, user, json: ["tokens_per_day": 10, "tokens_per_month": 20, "requests_per_minute": 3, "audio_seconds_per_month": 60])
+            #expect(set.json["tokens_per_month"] as? Int == 20)
+            #expect((set.json["effective"] as? [String: Any])?["audio_seconds_per_month"] as? Int == 60)
+            let cleared = try await h.admin(.put, user, json: ["tokens_per_day": NSNull()])
+            #expect(cleared.json["tokens_per_month"] is NSNull)
+            #expect((cleared.json["effective"] as? [String: Any])?["tokens_per_day"] as? Int == 50_000)
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": -1]).status == .badRequest)
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": "many"]).status == .badRequest)
+            let notUUID = try await h.base.client.execute(
+                uri: "/admin/v1/users/nope/ai-limits", method: .get, headers: [.authorization: "Bearer \(AIHarness.adminToken)"], body: nil)
+            #expect(notUUID.status == .badRequest)
+        }
+        try await AIHarness.run(.sqlite, configure: { $0.ai.adminToken = nil }) { h in
+            let off = try await h.admin(.get, UserID.random())
+            #expect(off.status == .notFound)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SQLKit
+import ScritorioCore
+import ScritorioProviders
+import ScritorioSandbox
+@testable import ScritorioServer
+import ScritorioStore
+import ScritorioTestSupport
+
+/// The application with its AI gateway pointed at a fake OpenAI upstream listening on a loopback port.
+struct AIHarness: Sendable {
+    static let adminToken = "admin-test-token"
+
+    let base: Harness
+    let upstream: OpenAISandboxServer
+
+    static func run(
+        _ kind: StoreKind, configure: @Sendable (inout AppConfig) -> Void = { _ in }, retries: Int = 0,
+        timeout: TimeAmount = .seconds(30), _ body: @Sendable (AIHarness) async throws -> Void
+    ) async throws {
+        let upstream = try await OpenAISandboxServer.start()
+        let http = OpenAIUpstream.makeHTTPClient()
+        do {
+            try await TestStores.with(kind) { database in
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scritorio-ai-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                var config = AppConfig()
+                config.dataDirectory = directory
+                config.publishableKey = Harness.key
+                config.sandbox = true
+                config.externalURL = "http://scritorio.test"
+                config.rateLimits = config.rateLimits.scaledForTests()
+                config.ai.adminToken = adminToken
+                configure(&config)
+                let outbox = MailOutbox()
+                let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
+                var deps = Dependencies(
+                    database: database, mailer: Mailer { outbox.deliver($0, now: Date()) },
+                    googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: .unimplemented, now: { Date() },
+                    sandbox: SandboxServices(outbox: outbox, google: google))
+                deps.openAI = .live(baseURL: upstream.baseURL, apiKey: "sk-test-upstream", client: http, timeout: timeout, retries: retries)
+                let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
+                let frozen = config
+                try await Application(router: router).test(.router) { client in
+                    let base = Harness(client: client, database: database, config: frozen, outbox: outbox, google: google)
+                    try await body(AIHarness(base: base, upstream: upstream))
+                }
+            }
+        } catch {
+            try? await http.shutdown()
+            await upstream.stop()
+            throw error
+        }
+        try await http.shutdown()
+        await upstream.stop()
+    }
+
+    /// A confirmed user's access token and id.
+    func user() async throws -> (token: String, id: UserID) {
+        let session = try await base.confirmedSession(Harness.email())
+        let token = try requireValue(session.string("access_token"))
+        let id = try requireValue(UserID((session.json["user"] as? [String: Any])?["id"] as? String ?? ""))
+        return (token, id)
+    }
+
+    /// Gives the user `scritorio_pro` through a manual grant.
+    func makePro(_ user: UserID) async throws {
+        try await base.database.transaction { db in
+            try await db.sql.raw("""
+                INSERT INTO entitlements (id, user_id, code, source_type, source_id, created_at, updated_at)
+                VALUES (\(bind: UUID()), \(bind: user.rawValue), 'scritorio_pro', 'manual', 'test', \(bind: Date()), \(bind: Date()))
+                """).run()
+        }
+    }
+
+    /// A call to `/ai/v1` with the OpenAI client's headers (no `apikey`).
+    @discardableResult
+    func ai(_ path: String, json: Any? = nil, raw: String? = nil, token: String?, method: HTTPRequest.Method = .post) async throws -> Harness.Reply {
+        var headers: HTTPFields = [.contentType: "application/json", .userAgent: "OpenAI/Python 2.8.1"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json { body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)) }
+        if let raw { body = ByteBuffer(string: raw) }
+        let response = try await base.client.execute(uri: "/ai/v1/" + path, method: method, headers: headers, body: body)
+        return Harness.Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
+    }
+
+    func admin(_ method: HTTPRequest.Method, _ user: UserID, json: Any? = nil, token: String? = adminToken) async throws -> Harness.Reply {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let body = try json.map { ByteBuffer(data: try JSONSerialization.data(withJSONObject: $0)) }
+        let response = try await base.client.execute(uri: "/admin/v1/users/\(user)/ai-limits", method: method, headers: headers, body: body)
+        return Harness.Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
+    }
+
+    func usage(_ token: String) async throws -> [String: Any] {
+        try await base.request(.get, "/v1/me/usage", bearer: token, apikey: false).json
+    }
+
+    /// The user's usage events, oldest first.
+    func events(_ user: UserID) async throws -> [(tokens: Int64, status: Int, outcome: String, audio: Int64, cost: Int64, requestID: String)] {
+        try await base.database.read { db in
+            try await db.sql.raw("""
+                SELECT total_tokens, status, outcome, audio_seconds, cost_micros, request_id FROM ai_usage_events
+                WHERE user_id = \(bind: user.rawValue) ORDER BY id
+                """).all().map {
+                (
+                    try $0.decode(column: "total_tokens", as: Int64.self), try $0.decode(column: "status", as: Int.self),
+                    try $0.decode(column: "outcome", as: String.self), try $0.decode(column: "audio_seconds", as: Int64.self),
+                    try $0.decode(column: "cost_micros", as: Int64.self), try $0.decode(column: "request_id", as: String.self)
+                )
+            }
+        }
+    }
+}
+
+/// `#require` for values outside a test function's body.
+func requireValue<T>(_ value: T?, _ what: String = "value") throws -> T {
+    guard let value else { throw HarnessError.unexpected("missing \(what)") }
+    return value
+}
+
+extension Harness.Reply {
+    /// OpenAI's error object.
+    var openAIError: [String: Any]? { json["error"] as? [String: Any] }
+}
