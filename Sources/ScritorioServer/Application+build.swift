@@ -155,9 +155,12 @@ func buildRouter(
         database: dependencies.database, authenticator: authenticator, catalog: catalog, applier: applier,
         paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger, documents: documents)
     router.addRoutes(billing.product, atPath: "/v1")
+    var licensing = config.licensing
+    // Lemon Squeezy keys are checked against the store this deployment sells from unless a list is configured.
+    if licensing.lemonSqueezyStoreIDs.isEmpty, let store = config.lemonSqueezy.storeID { licensing.lemonSqueezyStoreIDs = [store] }
     let licenses = LicensesController(
         service: LicenseService(
-            database: dependencies.database, catalog: catalog, config: config.licensing, documents: documents, now: dependencies.now),
+            database: dependencies.database, catalog: catalog, config: licensing, documents: documents, now: dependencies.now),
         authenticator: authenticator, limiter: RateLimiter(), ipHeader: config.rateLimits.ipHeader, licenseSecret: applier.licenseSecret)
     router.addRoutes(licenses.product, atPath: "/v1")
     let paddle = PaddleController(
