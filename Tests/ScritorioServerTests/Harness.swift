@@ -31,6 +31,7 @@ struct Harness: Sendable {
         mailer: (@Sendable (MailOutbox) -> Mailer)? = nil,
         supabaseKeys: JWKSFetcher = .unimplemented,
         paddle: PaddleClient = .unimplemented,
+        lemonSqueezy: LemonSqueezyClient = .unimplemented,
         now: @escaping @Sendable () -> Date = { Date() },
         _ body: @Sendable (Harness) async throws -> Void
     ) async throws {
@@ -46,11 +47,12 @@ struct Harness: Sendable {
             configure(&config)
             let outbox = MailOutbox()
             let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
-            let deps = Dependencies(
+            var deps = Dependencies(
                 database: database,
                 mailer: mailer?(outbox) ?? Mailer { outbox.deliver($0, now: now()) },
                 googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: supabaseKeys, now: now,
                 sandbox: SandboxServices(outbox: outbox, google: google), paddle: paddle)
+            deps.lemonSqueezy = lemonSqueezy
             let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
             let app = Application(router: router)
             let frozen = config

@@ -28,18 +28,33 @@ public struct LemonSqueezyNewCheckout: Sendable, Equatable {
 public struct LemonSqueezyCheckout: Sendable, Equatable {
     public var id: String
     public var url: String
+
+    public init(id: String, url: String) {
+        self.id = id
+        self.url = url
+    }
 }
 
 /// A subscription as the API returns it: the raw `data` object (read by `LemonSqueezyEventDecoder`) and its id.
 public struct LemonSqueezySubscriptionObject: Sendable, Equatable {
     public var id: String
     public var rawData: Data
+
+    public init(id: String, rawData: Data) {
+        self.id = id
+        self.rawData = rawData
+    }
 }
 
 /// One page of `GET /v1/subscriptions`.
 public struct LemonSqueezySubscriptionPage: Sendable, Equatable {
     public var subscriptions: [LemonSqueezySubscriptionObject]
     public var lastPage: Int
+
+    public init(subscriptions: [LemonSqueezySubscriptionObject], lastPage: Int) {
+        self.subscriptions = subscriptions
+        self.lastPage = lastPage
+    }
 }
 
 /// Why a Lemon Squeezy call failed. Descriptions never contain the API key.

@@ -19,7 +19,6 @@ struct LemonSqueezyWebhooksController: Sendable {
 
     func register(on router: Router<AppRequestContext>) {
         router.post("webhooks/lemonsqueezy", use: webhook)
-        router.post("functions/v1/lemonsqueezy-webhook", use: webhook)
     }
 
     @Sendable func webhook(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<WebhooksController.Ack> {
