@@ -140,6 +140,9 @@ let package = Package(
                 "ScritorioKit", "ScritorioAPI", "ScritorioCore", "ScritorioServer", "ScritorioSandbox", "ScritorioStore",
                 "ScritorioTestSupport", "ScritorioProviders",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
