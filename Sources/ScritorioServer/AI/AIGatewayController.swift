@@ -171,6 +171,8 @@ struct AIGatewayController: Sendable {
                 relay: for try await chunk in upstreamBody {
                     let out = scanner.consume(chunk.readableBytesView)
                     guard !out.isEmpty else { continue }
+                    // Settled before the client sees the end, so its next look at /v1/me/usage already shows it.
+                    if scanner.finished { await settlement.settle(usage: scanner.usage, status: 200, outcome: "ok") }
                     do {
                         try await writer.write(ByteBuffer(bytes: out))
                     } catch {
@@ -185,6 +187,7 @@ struct AIGatewayController: Sendable {
                 }
             } catch {
                 outcome = "failed"
+                await settlement.settle(usage: scanner.usage, status: 200, outcome: outcome)
                 let failure = OpenAIError(
                     status: .badGateway, message: "The upstream stream ended unexpectedly.", type: "server_error", code: "upstream_stream_failed")
                 try? await writer.write(ByteBuffer(string: "data: \(failure.body)\n\n"))
