@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -90,6 +91,9 @@ struct AIGatewayRouteTests {
             #expect(noModel.status == .badRequest && noModel.openAIError?["param"] as? String == "model")
             let notJSON = try await h.ai("chat/completions", raw: "{nope", token: token)
             #expect(notJSON.status == .badRequest && notJSON.openAIError?["type"] as? String == "invalid_request_error")
+            let unknown = try await h.ai("completions/legacy", json: Self.chat, token: token)
+            #expect(unknown.status == .notFound && unknown.openAIError?["type"] as? String == "invalid_request_error")
+            #expect(unknown.headers[HTTPField.Name("x-request-id")!] != nil)
             // Nothing was reserved or recorded for requests refused before the allowance.
             #expect(try await h.events(user).isEmpty)
         }
@@ -237,6 +241,47 @@ struct AIGatewayRouteTests {
             #expect(events.last?.cost == 300)
             let month = try #require(try await h.usage(token)["month"] as? [String: Any])
             #expect(month["audio_seconds_used"] as? Int == 3 && month["audio_seconds_reserved"] as? Int == 0)
+        }
+    }
+
+    @Test("a client that goes away mid-stream cancels the upstream call and is charged its reservation")
+    func clientDisconnect() async throws {
+        try await AIHarness.run(.sqlite, live: true) { h in
+            let (token, user) = try await h.user()
+            let port = try #require(h.base.client.port)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ai/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            let body = try JSONSerialization.data(withJSONObject: Self.chat("long #sandbox:tokens=200 #sandbox:chunk_delay=50", extra: ["stream": true]))
+            request.body = .bytes(ByteBuffer(data: body))
+            let reader = Task {
+                let response = try await http.execute(request, timeout: .seconds(30))
+                var received = 0
+                for try await chunk in response.body {
+                    received += chunk.readableBytes
+                    if received > 600 { break }  // a few events, then the reader stops and the connection closes
+                }
+                return received
+            }
+            _ = try await reader.value
+            try await http.shutdown()
+            // The upstream notices: its stream ends early (waits for the event, not for a time).
+            var abandoned = false
+            for _ in 0..<200 where !abandoned {
+                abandoned = h.upstream.sandbox.currentStats.streamsAbandoned == 1
+                if !abandoned { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(abandoned)
+            #expect(h.upstream.sandbox.currentStats.streamsCompleted == 0)
+            var events = try await h.events(user)
+            for _ in 0..<100 where events.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                events = try await h.events(user)
+            }
+            #expect(events.map(\.outcome) == ["cancelled"])
+            #expect((events.first?.tokens ?? 0) > 1024, "no usage arrived: the reservation is charged")
         }
     }
 

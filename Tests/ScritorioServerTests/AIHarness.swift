@@ -22,7 +22,7 @@ struct AIHarness: Sendable {
 
     static func run(
         _ kind: StoreKind, configure: @Sendable (inout AppConfig) -> Void = { _ in }, retries: Int = 0,
-        timeout: TimeAmount = .seconds(30), _ body: @Sendable (AIHarness) async throws -> Void
+        timeout: TimeAmount = .seconds(30), live: Bool = false, _ body: @Sendable (AIHarness) async throws -> Void
     ) async throws {
         let upstream = try await OpenAISandboxServer.start()
         let http = OpenAIUpstream.makeHTTPClient()
@@ -47,7 +47,7 @@ struct AIHarness: Sendable {
                 deps.openAI = .live(baseURL: upstream.baseURL, apiKey: "sk-test-upstream", client: http, timeout: timeout, retries: retries)
                 let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
                 let frozen = config
-                try await Application(router: router).test(.router) { client in
+                try await Application(router: router).test(live ? .live : .router) { client in
                     let base = Harness(client: client, database: database, config: frozen, outbox: outbox, google: google)
                     try await body(AIHarness(base: base, upstream: upstream))
                 }

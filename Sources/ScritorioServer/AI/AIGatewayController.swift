@@ -20,6 +20,15 @@ struct AIGatewayController: Sendable {
             .post("embeddings") { request, _ in await self.json(.embeddings, path: "/embeddings", request) }
             .post("audio/transcriptions") { request, _ in await self.transcription(request) }
             .get("models") { request, _ in await self.models(request) }
+            // Anything else under /ai/v1 is a 404 in OpenAI's shape, as OpenAI answers unknown URLs.
+            .get("**") { request, _ in Self.unknown(request) }
+            .post("**") { request, _ in Self.unknown(request) }
+    }
+
+    static func unknown(_ request: Request) -> Response {
+        OpenAIError(
+            status: .notFound, message: "Invalid URL (\(request.method) \(request.uri.path))", type: "invalid_request_error", code: nil)
+            .response(requestID: AIGateway.requestID())
     }
 
     /// Runs `body`, rendering any failure in OpenAI's shape; every answer carries `x-request-id`.
