@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from test_billing import bearer, checkout, wait_for_plan, wait_for_subscription
+from test_members import openapi  # noqa: F401  (fixture)
 
 
 def licenses(kit, acc) -> list[dict]:
@@ -61,7 +62,7 @@ def buy(kit, acc) -> tuple[str, dict]:
     return sub["id"], found[0]
 
 
-def test_activate_to_the_limit_free_a_seat_and_verify_offline(kit):
+def test_activate_to_the_limit_free_a_seat_and_verify_offline(kit, openapi):
     acc = kit.signed_in()
     _, licence = buy(kit, acc)
     key = licence["key"]
@@ -80,12 +81,16 @@ def test_activate_to_the_limit_free_a_seat_and_verify_offline(kit):
                                      "customer_id", "customer_name", "customer_email"}
         instances.append(body["instance"]["id"])
 
+    openapi.validate("/v1/licenses/activate", "post", 200, body)
+    openapi.validate("/v1/me/licenses", "get", 200, {"licenses": licenses(kit, acc)})
     fourth = licence_call(kit, "activate", license_key=key, instance_name="PC", fingerprint="fp-3")
     assert fourth.status_code == 400
+    openapi.validate("/v1/licenses/activate", "post", 400, fourth.json())
     assert fourth.json()["code"] == "TOO_MANY_ACTIVATIONS" and fourth.json()["activated"] is False
     assert fourth.json()["error"] == "This license key has reached the activation limit."
 
     devices = kit.http.get("/v1/me/devices", headers=bearer(acc)).json()["devices"]
+    openapi.validate("/v1/me/devices", "get", 200, {"devices": devices})
     assert sorted(d["id"] for d in devices) == sorted(instances)
     other = kit.signed_in()
     assert kit.http.delete(f"/v1/me/devices/{instances[0]}", headers=bearer(other)).status_code == 404
@@ -98,6 +103,8 @@ def test_activate_to_the_limit_free_a_seat_and_verify_offline(kit):
 
     valid = licence_call(kit, "validate", form=True, license_key=key, instance_id=instance, fingerprint="fp-3")
     assert valid.status_code == 200 and valid.json()["valid"] is True and valid.json()["code"] == "VALID", valid.text
+    openapi.validate("/v1/licenses/validate", "post", 200, valid.json())
+    openapi.validate("/v1/entitlements/jwks.json", "get", 200, kit.http.get("/v1/entitlements/jwks.json").json())
     claims = verify_with_jwks(kit, valid.json()["entitlement_token"])
     assert claims["fingerprint"] == "fp-3" and claims["sub"] == acc.user_id and claims["license"]
     assert [e["code"] for e in claims["entitlements"]] == ["scritorio_pro"]
@@ -109,9 +116,11 @@ def test_activate_to_the_limit_free_a_seat_and_verify_offline(kit):
     assert wrong.status_code == 400 and wrong.json()["code"] == "FINGERPRINT_MISMATCH"
     missing = licence_call(kit, "validate", license_key="SCR-00000-00000-00000-00000")
     assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+    openapi.validate("/v1/licenses/validate", "post", 404, missing.json())
 
     # The account's own document: the union of the subscription and the licence.
     ents = kit.http.get("/v1/me/entitlements", headers=bearer(acc)).json()
+    openapi.validate("/v1/me/entitlements", "get", 200, ents)
     assert {s["type"] for s in ents["entitlements"][0]["sources"]} == {"subscription", "license"}
     mine = verify_with_jwks(kit, ents["entitlementToken"])
     assert mine["sub"] == acc.user_id and "license" not in mine
@@ -148,10 +157,11 @@ def test_key_expires_with_its_subscription(kit):
     assert off.status_code == 200 and off.json()["deactivated"] is True
 
 
-def test_bad_licence_requests_answer_in_shape(kit):
+def test_bad_licence_requests_answer_in_shape(kit, openapi):
     assert licence_call(kit, "validate").status_code == 422
     r = kit.http.post("/v1/licenses/activate", content=b"{oops", headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["code"] == "VALIDATION_FAILED" and r.json()["activated"] is False
+    openapi.validate("/v1/licenses/activate", "post", 422, r.json())
     r = licence_call(kit, "deactivate", form=True, license_key="abc")
     assert r.status_code == 422 and r.json()["error"] == "The instance_id field is required."
     assert kit.http.get("/v1/me/licenses").status_code == 401
