@@ -180,9 +180,9 @@ public enum AIRepository {
 
     /// The seed's member counters (UTC day and month, as `member-get` shows them).
     static func addMemberTokens(userID: UserID, tokens: Int64, now: Date, on db: SQLConnection) async throws {
-        try await MemberRepository.initFree(userID: userID, now: now, on: db)
         let periods = UsagePeriods(now: now)
-        try await db.sql.raw("""
+        func update() async throws -> Bool {
+            try await !db.sql.raw("""
             UPDATE members SET
               tokens_today = (CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today ELSE 0 END) + \(bind: tokens),
               today_reset_at = \(bind: periods.dayStart),
@@ -191,7 +191,13 @@ public enum AIRepository {
               tokens_total = tokens_total + \(bind: tokens),
               updated_at = \(bind: now)
             WHERE id = \(bind: userID.rawValue)
-            """).run()
+            RETURNING id
+            """).all().isEmpty
+        }
+        // The member usually exists; the user who never called member-init gets the free member first.
+        if try await update() { return }
+        try await MemberRepository.initFree(userID: userID, now: now, on: db)
+        _ = try await update()
     }
 
     /// The user's row, or `nil` before their first AI request or admin override.
