@@ -157,12 +157,26 @@ actor SessionManager {
     /// Runs an authenticated call with a valid token; if the server says the session is gone, signs out
     /// locally and reports ``ScritorioError/sessionRevoked(code:)``.
     func authorized<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
-        let session = try await valid()
-        do {
-            return try await body(session.accessToken)
-        } catch let ScritorioError.server(_, code, _) where ScritorioError.endsSession(code) {
-            if self.session?.accessToken == session.accessToken { clear() }
-            throw ScritorioError.sessionRevoked(code: code)
+        var session = try await valid()
+        var retried = false
+        while true {
+            do {
+                return try await body(session.accessToken)
+            } catch let ScritorioError.server(_, code, _) where ScritorioError.endsSession(code) {
+                if self.session?.accessToken == session.accessToken { clear() }
+                throw ScritorioError.sessionRevoked(code: code)
+            } catch let ScritorioError.server(status, code, _) where !retried && (code == "bad_jwt" || (status == 401 && code == "unauthorized")) {
+                // The token was refused although it looked valid here (the device clock is behind the server's):
+                // refresh once and try again.
+                retried = true
+                if self.session?.accessToken == session.accessToken {
+                    session = try await refresh(force: true)
+                } else if let current = self.session {
+                    session = current
+                } else {
+                    throw ScritorioError.notSignedIn
+                }
+            }
         }
     }
 }

@@ -99,6 +99,24 @@ struct SessionTests {
         await #expect(throws: ScritorioError.notSignedIn) { try await client.accessToken() }
     }
 
+    @Test("a token refused as bad_jwt although it looked valid (a slow device clock) is refreshed once and retried")
+    func retryAfterBadJWT() async throws {
+        let server = ScriptedServer { request in
+            if request.url?.path == "/auth/v1/token" {
+                return (200, ScriptedServer.sessionJSON(access: "a1", refresh: "r1", expiresAt: Date().addingTimeInterval(3600)))
+            }
+            if request.value(forHTTPHeaderField: "Authorization") == "Bearer a0" {
+                return (403, #"{"code":"bad_jwt","message":"invalid JWT: token is expired"}"#)
+            }
+            return (200, #"{"plan":"free","entitlements":[]}"#)
+        }
+        let storage = InMemorySessionStorage()
+        try Self.stored(storage, expiresAt: Date().addingTimeInterval(3000))
+        let client = ScritorioClient(url: Self.url, publishableKey: "k", storage: storage, transport: server.transport)
+        #expect(try await client.entitlements().plan == "free")
+        #expect(server.count("/auth/v1/token") == 1 && server.count("/v1/me/entitlements") == 2)
+    }
+
     @Test("offline during refresh keeps the session (the app may work offline)")
     func offlineRefresh() async throws {
         let server = ScriptedServer { _ in throw URLError(.notConnectedToInternet) }
