@@ -15,7 +15,9 @@ public protocol DeviceIdentity: Sendable {
 /// fingerprint is stable for this install and says nothing about the hardware. Apps that want a licence to
 /// survive reinstalls can supply their own ``DeviceIdentity`` (for example from the platform's hardware UUID).
 public struct StoredDeviceIdentity: DeviceIdentity {
+    /// SHA-256 of the app's name and this install's id, in hex.
     public let fingerprint: String
+    /// The name shown in the device list (the host name by default).
     public let name: String
 
     /// Loads (or creates) this install's id in `storage`.

@@ -49,6 +49,7 @@ public enum ScritorioError: Error, Sendable, Equatable {
 }
 
 extension ScritorioError: LocalizedError {
+    /// A one-line explanation for people (the server's message with its code and status).
     public var errorDescription: String? {
         switch self {
         case .server(let status, let code, let message): "\(message) (\(code), HTTP \(status))"

@@ -27,8 +27,11 @@ public final class InMemorySessionStorage: SessionStorage, @unchecked Sendable {
     /// An empty store.
     public init() {}
 
+    /// The bytes stored under `key`, or `nil`.
     public func load(_ key: String) throws -> Data? { lock.withLock { items[key] } }
+    /// Stores `data` under `key`, replacing what was there.
     public func save(_ data: Data, for key: String) throws { lock.withLock { items[key] = data } }
+    /// Removes `key` (no error when absent).
     public func remove(_ key: String) throws { _ = lock.withLock { items.removeValue(forKey: key) } }
 }
 
@@ -62,12 +65,14 @@ public struct FileSessionStorage: SessionStorage {
         return directory.appendingPathComponent(safe + ".json")
     }
 
+    /// The bytes stored under `key`, or `nil`.
     public func load(_ key: String) throws -> Data? {
         let path = url(key).path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         return try Data(contentsOf: url(key))
     }
 
+    /// Stores `data` under `key`, replacing what was there.
     public func save(_ data: Data, for key: String) throws {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -88,6 +93,7 @@ public struct FileSessionStorage: SessionStorage {
         }
     }
 
+    /// Removes `key` (no error when absent).
     public func remove(_ key: String) throws {
         let target = url(key)
         if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
@@ -109,6 +115,7 @@ public struct KeychainSessionStorage: SessionStorage {
         [kSecClass as String: kSecClassGenericPassword, kSecAttrService as String: service, kSecAttrAccount as String: key]
     }
 
+    /// The bytes stored under `key`, or `nil`.
     public func load(_ key: String) throws -> Data? {
         var query = query(key)
         query[kSecReturnData as String] = true
@@ -120,6 +127,7 @@ public struct KeychainSessionStorage: SessionStorage {
         return result as? Data
     }
 
+    /// Stores `data` under `key`, replacing what was there.
     public func save(_ data: Data, for key: String) throws {
         let update = [kSecValueData as String: data]
         var status = SecItemUpdate(query(key) as CFDictionary, update as CFDictionary)
@@ -132,6 +140,7 @@ public struct KeychainSessionStorage: SessionStorage {
         guard status == errSecSuccess else { throw KeychainError(status: status) }
     }
 
+    /// Removes `key` (no error when absent).
     public func remove(_ key: String) throws {
         let status = SecItemDelete(query(key) as CFDictionary)
         guard status == errSecSuccess || status == errSecItemNotFound else { throw KeychainError(status: status) }
