@@ -51,10 +51,14 @@ public final class AccountModel {
     /// Where a visitor of `node` must go instead, or `nil` to show it.
     public func redirect(for node: RouteNode) -> RouteNode? { routeGuard.redirect(for: node, in: guardState) }
 
-    /// Follows auth changes until the task is cancelled; starts the client (4 s start-up timeout, as the seed).
+    /// Follows auth changes until the task is cancelled; starts the client (4 s start-up timeout, as the seed) and
+    /// keeps its session refreshed.
     public func run(startupTimeout: Duration = .seconds(4)) async {
         let events = await client.authStateChanges
+        let client = self.client
         Task { await client.start(timeout: startupTimeout) }
+        let refresher = Task { await client.runAutoRefresh() }
+        defer { refresher.cancel() }
         for await event in events {
             await apply(event)
         }

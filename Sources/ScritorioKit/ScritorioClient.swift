@@ -107,6 +107,32 @@ public final class ScritorioClient: Sendable {
         try await sessions.refresh(force: true)
     }
 
+    /// Keeps the session fresh in the background until the task is cancelled: refreshes when fewer than the
+    /// refresh margin's seconds are left (so `tokenRefreshed` arrives without any call being made), waits while
+    /// signed out, and backs off while the server cannot be reached. A revoked session signs out as usual.
+    public func runAutoRefresh() async {
+        var failures = 0
+        while !Task.isCancelled {
+            guard let session = await sessions.current() else {
+                try? await Task.sleep(for: .seconds(5))
+                continue
+            }
+            let wait = session.expiresAt.timeIntervalSince(now()) - sessions.refreshMargin
+            if wait > 0 {
+                // Wake at least once a minute: a sign-in, a sign-out or a clock change may have moved the deadline.
+                try? await Task.sleep(for: .seconds(min(wait, 60)))
+                continue
+            }
+            do {
+                _ = try await sessions.refresh(force: false)
+                failures = 0
+            } catch {
+                failures += 1
+                try? await Task.sleep(for: .seconds(min(60, 1 << min(failures, 6))))
+            }
+        }
+    }
+
     // MARK: Requests
 
     func send<T: Decodable & Sendable>(

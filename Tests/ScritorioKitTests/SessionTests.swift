@@ -117,6 +117,21 @@ struct SessionTests {
         #expect(server.count("/auth/v1/token") == 1 && server.count("/v1/me/entitlements") == 2)
     }
 
+    @Test("auto-refresh renews a session nearing expiry without any call being made")
+    func autoRefresh() async throws {
+        let server = ScriptedServer { _ in (200, ScriptedServer.sessionJSON(access: "a1", refresh: "r1", expiresAt: Date().addingTimeInterval(3600))) }
+        let storage = InMemorySessionStorage()
+        try Self.stored(storage, expiresAt: Date().addingTimeInterval(30))
+        let client = ScritorioClient(url: Self.url, publishableKey: "k", storage: storage, transport: server.transport, refreshMargin: 60)
+        let events = await client.authStateChanges
+        let refresher = Task { await client.runAutoRefresh() }
+        defer { refresher.cancel() }
+        let refreshed = await firstEvent(events) { if case .tokenRefreshed = $0 { true } else { false } }
+        #expect(refreshed == .tokenRefreshed(Self.user))
+        #expect(await client.session?.accessToken == "a1")
+        #expect(server.count("/auth/v1/token") == 1)
+    }
+
     @Test("offline during refresh keeps the session (the app may work offline)")
     func offlineRefresh() async throws {
         let server = ScriptedServer { _ in throw URLError(.notConnectedToInternet) }
