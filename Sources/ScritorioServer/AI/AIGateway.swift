@@ -80,9 +80,18 @@ struct AIGateway: Sendable {
         let started = now()
         let anchor = try await anchor(for: user, plan: plan)
         let periods = AIPeriods(anchor: anchor, now: started)
-        let reserved = try await write {
+        var reserved = try await write {
             try await AIRepository.reserve(
                 userID: user, plan: plan.code, limits: plan.limits, periods: periods, estimate: estimate, now: started, on: $0)
+        }
+        if reserved == nil, try await database.read({ try await AIRepository.state(userID: user, on: $0) }) == nil {
+            // The row is gone (the user was removed and came back, or the table was cleared): recreate it once.
+            anchors.cache.withLock { _ = $0.removeValue(forKey: user) }
+            let renewed = AIPeriods(anchor: try await self.anchor(for: user, plan: plan), now: started)
+            reserved = try await write {
+                try await AIRepository.reserve(
+                    userID: user, plan: plan.code, limits: plan.limits, periods: renewed, estimate: estimate, now: started, on: $0)
+            }
         }
         guard let reserved else {
             let refusal = try await refusal(user: user, plan: plan, periods: periods, estimate: estimate, at: started)
