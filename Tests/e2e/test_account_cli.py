@@ -129,3 +129,29 @@ def test_missing_key_and_bad_url_are_clear_errors(server):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus != 0
+
+
+def test_password_stdin_and_profiles(kit, cli):
+    """Scripts pipe the password; each --profile keeps its own stored session."""
+    import subprocess
+    email = kit.email()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRITORIO_")}
+    env.update({"SCRITORIO_URL": kit.url, "SCRITORIO_PUBLISHABLE_KEY": KEY, "SCRITORIO_CONFIG_DIR": cli.config})
+
+    def run(*args, stdin=None):
+        return subprocess.run([str(BIN), "account", *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
+
+    signup = run("signup", email, "--password-stdin", "--profile", "work", stdin=PASSWORD + "\n")
+    assert signup.returncode == 0 and "confirmation code was sent" in signup.stdout, signup.stderr
+    code = kit.wait_mail(email, "signup")["otp"]
+    wrong = run("confirm", email, "000000", "--profile", "work")
+    assert wrong.returncode == 1 and "error:" in wrong.stderr and "otp_expired" in wrong.stderr
+    assert run("confirm", email, code, "--profile", "work").returncode == 0
+    login = run("login", email, "--password-stdin", "--profile", "work", stdin=PASSWORD + "\n")
+    assert login.returncode == 0, login.stderr
+    work = run("status", "--profile", "work")
+    assert work.returncode == 0 and "plan: free" in work.stdout and email in work.stdout
+    other = run("status")  # the default profile has no session
+    assert other.returncode == 1 and "Not signed in" in other.stdout
+    assert os.path.exists(os.path.join(cli.config, "session-work.json"))
+    assert not os.path.exists(os.path.join(cli.config, "session-default.json"))
