@@ -11,6 +11,7 @@ import pytest
 from openai import OpenAI
 
 from conftest import remember, serve
+from test_members import openapi  # noqa: F401  (fixture)
 
 ADMIN = "e2e-admin-token-for-ai-limits"
 
@@ -61,7 +62,7 @@ def make_pro(kit, acc, seconds: float = 15) -> None:
     pytest.fail("the user did not become Pro")
 
 
-def test_completion_stream_and_usage(ai):
+def test_completion_stream_and_usage(ai, openapi):
     acc = ai.signed_in()
     client = sdk(ai, acc)
     done = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Say hello"}])
@@ -82,6 +83,7 @@ def test_completion_stream_and_usage(ai):
     assert all(c.choices for c in plain)
 
     me = usage(ai, acc)
+    openapi.validate("/v1/me/usage", "get", 200, me)
     expected = done.usage.total_tokens + chunks[-1].usage.total_tokens
     assert me["day"]["tokens_used"] > expected  # plus the third, unseen usage
     assert me["day"]["tokens_reserved"] == 0 and me["day"]["requests"] == 3
