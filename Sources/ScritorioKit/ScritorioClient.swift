@@ -28,6 +28,8 @@ public final class ScritorioClient: Sendable {
 
     /// A client for the server at `url`.
     /// - Parameters:
+    ///   - url: the server's base URL (`https://accounts.example.com`).
+    ///   - publishableKey: the key `scritorio serve` prints (public; sent as `apikey`).
     ///   - storage: where the session lives between launches (default: in memory only).
     ///   - profile: names the stored session, so one machine can keep several accounts apart.
     ///   - transport: how requests are sent (default: `URLSession`).

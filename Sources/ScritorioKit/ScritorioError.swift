@@ -23,7 +23,7 @@ public enum ScritorioError: Error, Sendable, Equatable {
     /// A signed document failed verification (bad signature, wrong audience, expired, or the clock moved back).
     case untrustedDocument(String)
 
-    /// The server's stable code as a known ``ErrorCode``, when it is one.
+    /// The server's stable code as a known `ErrorCode` (from ScritorioAPI), when it is one.
     public var errorCode: ErrorCode? {
         switch self {
         case .server(_, let code, _), .sessionRevoked(let code): ErrorCode(rawValue: code)
