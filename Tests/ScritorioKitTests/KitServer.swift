@@ -25,9 +25,12 @@ final class SharedClock: Sendable {
 /// The real Scritorio server in-process on a loopback port (SQLite, sandbox fakes: mail outbox, Google issuer,
 /// Paddle and OpenAI), so the SDK is tested over real sockets through URLSession.
 struct KitServer: Sendable {
+    /// The key offline clients use (never checked: they reach no server).
     static let key = "sb_publishable_kit_test"
 
     let url: URL
+    /// Unique per server, so a health check can tell this server from another one on the same port.
+    let publishableKey: String
     let outbox: MailOutbox
     let clock: SharedClock
     let config: AppConfig
@@ -36,7 +39,21 @@ struct KitServer: Sendable {
     static func run(
         configure: @Sendable (inout AppConfig) -> Void = { _ in }, _ body: @Sendable (KitServer) async throws -> Void
     ) async throws {
+        // A port found free can be taken by another test's server before ours binds it: then start again.
+        for attempt in 1...3 {
+            do {
+                return try await runOnce(configure: configure, body)
+            } catch KitTestError.portTaken where attempt < 3 {
+                continue
+            }
+        }
+    }
+
+    private static func runOnce(
+        configure: @Sendable (inout AppConfig) -> Void, _ body: @Sendable (KitServer) async throws -> Void
+    ) async throws {
         let clock = SharedClock()
+        let key = "sb_publishable_kit_\(UUID().uuidString.prefix(8).lowercased())"
         try await TestStores.with(.sqlite) { database in
             let port = try freePort()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scritorio-kit-\(UUID().uuidString)").path
@@ -78,7 +95,7 @@ struct KitServer: Sendable {
             let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
             let running = Task { try await group.run() }
-            let server = KitServer(url: URL(string: local)!, outbox: outbox, clock: clock, config: config)
+            let server = KitServer(url: URL(string: local)!, publishableKey: key, outbox: outbox, clock: clock, config: config)
             do {
                 try await server.waitUntilHealthy()
                 try await body(server)
@@ -108,12 +125,14 @@ struct KitServer: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Waits until this server answers; a server that takes our key's calls is ours (another one refuses the key).
     func waitUntilHealthy() async throws {
+        var request = URLRequest(url: url.appendingPathComponent("auth/v1/settings"))
+        request.setValue(publishableKey, forHTTPHeaderField: "apikey")
         for _ in 0..<300 {
-            if let (_, response) = try? await URLSession.shared.data(from: url.appendingPathComponent("health")),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
+            if let (_, response) = try? await URLSession.shared.data(for: request), let status = (response as? HTTPURLResponse)?.statusCode {
+                if status == 200 { return }
+                if status == 401 { throw KitTestError.portTaken }
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -122,7 +141,7 @@ struct KitServer: Sendable {
 
     /// An SDK client for this server, sharing its clock.
     func client(storage: any SessionStorage = InMemorySessionStorage(), profile: String = "default") -> ScritorioClient {
-        ScritorioClient(url: url, publishableKey: Self.key, storage: storage, profile: profile, now: { [clock] in clock.now })
+        ScritorioClient(url: url, publishableKey: publishableKey, storage: storage, profile: profile, now: { [clock] in clock.now })
     }
 
     /// The latest code mailed to `email`.
@@ -136,7 +155,7 @@ struct KitServer: Sendable {
     func raw(_ method: String, _ path: String, json: [String: Any]? = nil, bearer: String? = nil) async throws -> (Int, [String: Any]) {
         var request = URLRequest(url: URL(string: url.absoluteString + path)!)
         request.httpMethod = method
-        request.setValue(Self.key, forHTTPHeaderField: "apikey")
+        request.setValue(publishableKey, forHTTPHeaderField: "apikey")
         request.setValue("2024-01-01", forHTTPHeaderField: "X-Supabase-Api-Version")
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
@@ -151,4 +170,5 @@ struct KitServer: Sendable {
 
 enum KitTestError: Error {
     case unexpected(String)
+    case portTaken
 }
