@@ -118,10 +118,13 @@ public let entitlementTokenType = "entitlements+jwt"
 public struct EntitlementTokenSigner: Sendable {
     public let kid: String
     let key: Curve25519.Signing.PrivateKey
+    /// The header never changes for a key: encoded once.
+    let encodedHeader: String
 
     public init(kid: String, privateKey: Curve25519.Signing.PrivateKey) {
         self.kid = kid
         self.key = privateKey
+        self.encodedHeader = fastBase64URL(Array(#"{"alg":"EdDSA","kid":"\#(kid)","typ":"\#(entitlementTokenType)"}"#.utf8))
     }
 
     /// A signer whose `kid` is the RFC 7638 thumbprint of its public key.
@@ -131,15 +134,40 @@ public struct EntitlementTokenSigner: Sendable {
 
     /// The compact JWS of `document`.
     public func sign(_ document: EntitlementDocument) throws -> String {
-        let header = #"{"alg":"EdDSA","kid":"\#(kid)","typ":"\#(entitlementTokenType)"}"#
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let input = Base64URL.encode(Data(header.utf8)) + "." + Base64URL.encode(try encoder.encode(document))
-        return input + "." + Base64URL.encode(try key.signature(for: Data(input.utf8)))
+        let input = encodedHeader + "." + fastBase64URL(Array(try encoder.encode(document)))
+        return input + "." + fastBase64URL(Array(try key.signature(for: Data(input.utf8))))
     }
+
 
     /// The public key as a JWK (`kty: OKP`, `crv: Ed25519`).
     public var publicJWK: JWK { JWK(ed25519: key.publicKey, kid: kid) }
+}
+
+private let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+/// Unpadded base64url by table (every validation signs a document; Foundation's string replacing is slow on Linux).
+func fastBase64URL(_ bytes: [UInt8]) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var index = 0
+    while index + 3 <= bytes.count {
+        let n = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8 | Int(bytes[index + 2])
+        out.append(base64URLAlphabet[n >> 18 & 63]); out.append(base64URLAlphabet[n >> 12 & 63])
+        out.append(base64URLAlphabet[n >> 6 & 63]); out.append(base64URLAlphabet[n & 63])
+        index += 3
+    }
+    switch bytes.count - index {
+    case 1:
+        let n = Int(bytes[index]) << 16
+        out.append(base64URLAlphabet[n >> 18 & 63]); out.append(base64URLAlphabet[n >> 12 & 63])
+    case 2:
+        let n = Int(bytes[index]) << 16 | Int(bytes[index + 1]) << 8
+        out.append(base64URLAlphabet[n >> 18 & 63]); out.append(base64URLAlphabet[n >> 12 & 63]); out.append(base64URLAlphabet[n >> 6 & 63])
+    default: break
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 /// Checks entitlement documents offline: the signature against published keys (a JWKS the app embeds or fetched

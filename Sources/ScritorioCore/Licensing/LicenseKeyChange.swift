@@ -119,12 +119,14 @@ public enum LicenseKeyDigest {
     /// ambiguous letters as the digits they stand for, provider keys are taken as given.
     public static func normalize(_ key: String) -> String {
         let trimmed = key.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Only something that starts like "SCR" can be one of Scritorio's keys (checked before the slower parse).
+        guard trimmed.utf8.count >= 23, trimmed.utf8.prefix(3).map({ $0 & 0xDF }) == Array("SCR".utf8) else { return trimmed }
         return ScritorioLicenseKey.normalize(trimmed) ?? trimmed
     }
 
     /// `hex(sha256(normalize(key)))`.
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(normalize(key).utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(normalize(key).utf8)).hexString
     }
 
     /// The last four characters after an ellipsis (`…D5E1`), enough to tell keys apart in a list.

@@ -52,22 +52,18 @@ struct LicenseService: Sendable {
 
     func validate(_ request: LicenseRequest, key presented: String) async throws -> Answer {
         let now = self.now()
-        let found = try await find(presented, .validate)
-        guard case .success(let license) = found else { return found.failure! }
-        var device: StoredDevice?
-        if let instanceID = request.instanceID {
-            device = try await database.read { try await DeviceRepository.device(licenseID: license.id, instanceID: instanceID, on: $0) }
-            guard let found = device else { return answer(.validate, .instanceNotFound, license, presented, now: now) }
-            guard LicenseRules.fingerprintMatches(device: found.fingerprint, presented: request.fingerprint) else {
-                return answer(.validate, .fingerprintMismatch, license, presented, device: found, now: now)
+        // One read: the key and the device the request names (by instance id, else by fingerprint).
+        let found = try await find(presented, .validate, instanceID: request.instanceID, fingerprint: request.fingerprint)
+        guard case .success(let license, let device) = found else { return found.failure! }
+        if request.instanceID != nil || request.fingerprint != nil {
+            guard let device else { return answer(.validate, .instanceNotFound, license, presented, now: now) }
+            guard LicenseRules.fingerprintMatches(device: device.fingerprint, presented: request.fingerprint) else {
+                return answer(.validate, .fingerprintMismatch, license, presented, device: device, now: now)
             }
-        } else if let fingerprint = request.fingerprint {
-            device = try await database.read { try await DeviceRepository.activeDevice(licenseID: license.id, fingerprint: fingerprint, on: $0) }
-            guard device != nil else { return answer(.validate, .instanceNotFound, license, presented, now: now) }
         }
         let usable = LicenseRules.usability(license.state, now: now)
         guard usable == .valid else { return answer(.validate, usable, license, presented, device: device, now: now) }
-        if let device {
+        if let device, device.lastValidatedAt.map({ now.timeIntervalSince($0) >= touchInterval }) ?? true {
             try await database.transaction { try await DeviceRepository.touch(device, now: now, interval: touchInterval, on: $0) }
         }
         return answer(.validate, .valid, license, presented, device: device, token: try token(license, device: device, now: now), now: now)
@@ -75,7 +71,7 @@ struct LicenseService: Sendable {
 
     func activate(_ request: LicenseRequest, key presented: String, name: String) async throws -> Answer {
         let found = try await find(presented, .activate)
-        guard case .success(let found) = found else { return found.failure! }
+        guard case .success(let found, _) = found else { return found.failure! }
         let now = self.now()
         let (code, license, device) = try await database.transaction { db -> (LicenseCode, StoredLicense?, StoredDevice?) in
             // Re-read under the row lock: the seat count and status that decide are the ones this transaction holds.
@@ -96,7 +92,7 @@ struct LicenseService: Sendable {
 
     func deactivate(_ request: LicenseRequest, key presented: String, instanceID: String) async throws -> Answer {
         let found = try await find(presented, .deactivate)
-        guard case .success(let found) = found else { return found.failure! }
+        guard case .success(let found, _) = found else { return found.failure! }
         let now = self.now()
         let (code, license) = try await database.transaction { db -> (LicenseCode, StoredLicense?) in
             guard let device = try await DeviceRepository.device(licenseID: found.id, instanceID: instanceID, on: db) else {
@@ -115,7 +111,7 @@ struct LicenseService: Sendable {
     // MARK: Look-up
 
     enum Found {
-        case success(StoredLicense)
+        case success(StoredLicense, StoredDevice?)
         case failed(Answer)
 
         var failure: Answer? {
@@ -123,18 +119,23 @@ struct LicenseService: Sendable {
         }
     }
 
-    /// The stored key for a presented one. A Scritorio key with a wrong check character is refused without a
-    /// look-up; a Lemon Squeezy key of another store or product reads as `WRONG_PRODUCT`.
-    private func find(_ presented: String, _ operation: LicenseAPIResponse.Operation) async throws -> Found {
+    /// The stored key for a presented one (and the named device, if asked). A Scritorio key with a wrong check
+    /// character is refused without a look-up; a Lemon Squeezy key of another store or product reads as
+    /// `WRONG_PRODUCT`.
+    private func find(
+        _ presented: String, _ operation: LicenseAPIResponse.Operation, instanceID: String? = nil, fingerprint: String? = nil
+    ) async throws -> Found {
         if ScritorioLicenseKey.looksLikeScritorioKey(presented), !ScritorioLicenseKey.isValid(presented) {
             return .failed(Self.answer(operation, .notFound))
         }
         let hash = LicenseKeyDigest.hash(presented)
-        guard let license = try await database.read({ try await LicenseRepository.license(keyHash: hash, on: $0) }) else {
+        guard let (license, device) = try await database.read({
+            try await LicenseRepository.license(keyHash: hash, instanceID: instanceID, fingerprint: fingerprint, on: $0)
+        }) else {
             return .failed(Self.answer(operation, .notFound))
         }
         guard belongsHere(license) else { return .failed(Self.answer(operation, .wrongProduct)) }
-        return .success(license)
+        return .success(license, device)
     }
 
     /// Lemon Squeezy keys are accepted only for the configured store and products; with no product configured,

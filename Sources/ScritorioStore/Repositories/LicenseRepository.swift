@@ -112,6 +112,37 @@ public enum LicenseRepository {
         try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM license_keys WHERE key_hash = \(bind: keyHash)").first().map(decode)
     }
 
+    /// The key with this hash and, when an instance id or a fingerprint is given, that active device of the key:
+    /// one statement, for validation's hot path.
+    public static func license(
+        keyHash: String, instanceID: String?, fingerprint: String?, on db: SQLConnection
+    ) async throws -> (license: StoredLicense, device: StoredDevice?)? {
+        let device: SQLQueryString = if let instanceID {
+            "AND a.instance_id = \(bind: instanceID)"
+        } else if let fingerprint {
+            "AND a.fingerprint = \(bind: fingerprint)"
+        } else {
+            "AND 1 = 0"
+        }
+        guard let row = try await db.sql.raw("""
+            SELECT \(unsafeRaw: prefixedColumns), a.instance_id AS a_instance_id, a.instance_name AS a_instance_name,
+            a.fingerprint AS a_fingerprint, a.created_at AS a_created_at, a.last_validated_at AS a_last_validated_at
+            FROM license_keys k LEFT JOIN license_activations a
+            ON a.license_key_id = k.id AND a.deactivated_at IS NULL \(device)
+            WHERE k.key_hash = \(bind: keyHash) ORDER BY a.created_at LIMIT 1
+            """).first() else { return nil }
+        let license = try decode(row)
+        guard let instance = try row.decode(column: "a_instance_id", as: String?.self) else { return (license, nil) }
+        return (license, StoredDevice(
+            instanceID: instance, licenseID: license.id, name: try row.decode(column: "a_instance_name", as: String?.self),
+            fingerprint: try row.decode(column: "a_fingerprint", as: String?.self),
+            createdAt: try row.decode(column: "a_created_at", as: Date.self),
+            lastValidatedAt: try row.decode(column: "a_last_validated_at", as: Date?.self)))
+    }
+
+    static let prefixedColumns = columns.split(separator: ",").map { "k." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        .joined(separator: ", ")
+
     /// The key with this row id, locked for update on PostgreSQL (activation checks it, then takes a seat).
     public static func license(id: UUID, on db: SQLConnection) async throws -> StoredLicense? {
         try await db.sql.raw("SELECT \(unsafeRaw: columns) FROM license_keys WHERE id = \(bind: id)\(unsafeRaw: db.forUpdate)").first().map(decode)
