@@ -4,12 +4,14 @@ import ScritorioCore
 
 /// A checkout the server prepared for the signed-in user.
 public struct Checkout: Codable, Sendable, Equatable {
-    /// The payment provider (`paddle`).
+    /// The payment provider (`paddle` or `lemonsqueezy`).
     public var provider: String
     /// The plan bought.
     public var plan: String
-    /// The provider's transaction id (Paddle `txn_…`), to verify the payment once the buyer is done.
-    public var transactionId: String
+    /// Paddle's transaction id (`txn_…`), to verify the payment once the buyer is done.
+    public var transactionId: String?
+    /// Lemon Squeezy's checkout id.
+    public var checkoutId: String?
     /// The page the app opens in a browser for the buyer to pay.
     public var checkoutUrl: String
 }
@@ -58,9 +60,12 @@ extension ScritorioClient {
         try await send(SubscriptionEnvelope.self, "GET", "v1/me/subscription").subscription
     }
 
-    /// Asks for a checkout of `plan` (a catalog code such as `pro_monthly`); open ``Checkout/checkoutUrl``.
-    public func checkout(plan: String) async throws -> Checkout {
-        try await send(Checkout.self, "POST", "v1/checkout", body: ["plan": plan])
+    /// Asks for a checkout of `plan` (a catalog code such as `pro_monthly`), through `provider` (`paddle`,
+    /// `lemonsqueezy`; the server's default when `nil`); open ``Checkout/checkoutUrl``.
+    public func checkout(plan: String, provider: String? = nil) async throws -> Checkout {
+        var body = ["plan": plan]
+        if let provider { body["provider"] = provider }
+        return try await send(Checkout.self, "POST", "v1/checkout", body: body)
     }
 
     /// Verifies a finished Paddle transaction at once (the seed's `paddle-verify`); the server applies it and

@@ -55,14 +55,17 @@ public struct UpgradeProgress: Sendable, Equatable {
 
 extension ScritorioClient {
     /// The seed's payment dialog without the UI: asks for a checkout, hands its URL to `open` (the app opens it
-    /// in a browser), waits for the payment, and returns the refreshed member.
+    /// in a browser), waits for the payment, and returns the refreshed member. `provider` picks the payment
+    /// provider (the server's default when `nil`).
     public func upgrade(
-        plan: String, policy: UpgradePolicy = UpgradePolicy(), open: @Sendable (Checkout) async throws -> Void,
+        plan: String, provider: String? = nil, policy: UpgradePolicy = UpgradePolicy(), open: @Sendable (Checkout) async throws -> Void,
         progress: @Sendable (UpgradeProgress) -> Void = { _ in }
     ) async throws -> MemberDTO? {
-        let checkout = try await checkout(plan: plan)
+        let checkout = try await checkout(plan: plan, provider: provider)
         try await open(checkout)
-        return try await waitForUpgrade(transactionId: checkout.transactionId, policy: policy, progress: progress)
+        // Only a Paddle transaction can be verified at once; other providers' webhooks are waited for.
+        let transaction = checkout.provider == "paddle" ? checkout.transactionId : nil
+        return try await waitForUpgrade(transactionId: transaction, policy: policy, progress: progress)
     }
 
     /// Waits until the signed-in user is on a paid plan, then refreshes the member (the seed's `refreshMember`).

@@ -44,6 +44,7 @@ struct AccountUpgrade: AsyncParsableCommand {
         commandName: "upgrade", abstract: "Buy a plan: print the checkout URL, then wait until the account is upgraded.")
     @OptionGroup var options: AccountOptions
     @Option(help: "The plan to buy (a catalog code, e.g. pro_monthly).") var plan = "pro_monthly"
+    @Option(help: "The payment provider (paddle or lemonsqueezy; default: the server's).") var provider: String?
     @Option(help: "Seconds to wait for the payment.") var timeout = 900
     @Flag(help: "Print the checkout URL and exit without waiting.") var noWait = false
 
@@ -54,15 +55,17 @@ struct AccountUpgrade: AsyncParsableCommand {
             throw ExitCode.failure
         }
         try await runAccountCommand {
-            let checkout = try await client.checkout(plan: plan)
+            let checkout = try await client.checkout(plan: plan, provider: provider)
             print("Open this page to pay:")
             print(checkout.checkoutUrl)
-            print("transaction: \(checkout.transactionId)")
+            if let transaction = checkout.transactionId { print("transaction: \(transaction)") }
+            if let id = checkout.checkoutId { print("checkout: \(id)") }
             if noWait { return }
             let spinner = ["|", "/", "-", "\\"]
             let interactive = isatty(STDOUT_FILENO) == 1
             let member = try await client.waitForUpgrade(
-                transactionId: checkout.transactionId, policy: UpgradePolicy(timeout: .seconds(timeout))
+                transactionId: checkout.provider == "paddle" ? checkout.transactionId : nil,
+                policy: UpgradePolicy(timeout: .seconds(timeout))
             ) { step in
                 let text: String
                 switch step.status {

@@ -195,9 +195,9 @@ struct ClientIntegrationTests {
             let policy = UpgradePolicy(timeout: .seconds(60), initialDelay: .milliseconds(100), maximumDelay: .milliseconds(500))
             let member = try await client.upgrade(plan: "pro_monthly", policy: policy) { checkout in
                 opened.set(checkout)
-                #expect(checkout.checkoutUrl.contains("_ptxn=\(checkout.transactionId)"))
+                #expect(checkout.checkoutUrl.contains("_ptxn=\(checkout.transactionId ?? "-")"))
                 // The buyer pays in the browser: the simulator completes the transaction.
-                let (status, _) = try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId)/complete")
+                let (status, _) = try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId ?? "")/complete")
                 #expect(status == 200)
             }
             #expect(member?.plan == "pro" && member?.isPaying == true)
@@ -206,6 +206,23 @@ struct ClientIntegrationTests {
             #expect(entitlements.plan == "pro" && entitlements.entitlements.map(\.code).contains("scritorio_pro"))
             #expect(try await client.subscription()?.active == true)
             #expect(opened.value != nil)
+        }
+    }
+
+    @Test("upgrade through Lemon Squeezy: nothing to verify, the SDK polls until the signed webhook made the user pro")
+    func upgradeLemonSqueezy() async throws {
+        try await KitServer.run { server in
+            let client = server.client()
+            _ = try await Self.signedUp(server, client)
+            let policy = UpgradePolicy(timeout: .seconds(60), initialDelay: .milliseconds(100), maximumDelay: .milliseconds(300))
+            let member = try await client.upgrade(plan: "pro_monthly", provider: "lemonsqueezy", policy: policy) { checkout in
+                #expect(checkout.provider == "lemonsqueezy" && checkout.transactionId == nil)
+                let id = try #require(checkout.checkoutId)
+                let (status, _) = try await server.raw("POST", "/sandbox/lemonsqueezy/checkouts/\(id)/complete")
+                #expect(status == 200)
+            }
+            #expect(member?.plan == "pro")
+            #expect(try await client.subscription()?.provider == "lemonsqueezy")
         }
     }
 
@@ -225,7 +242,7 @@ struct ClientIntegrationTests {
             for _ in 0..<1500 where !steps.values.contains(where: { $0.status == .waitingForPayment }) {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            let (status, _) = try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId)/complete")
+            let (status, _) = try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId ?? "")/complete")
             #expect(status == 200)
             let member = try await waiting.value
             #expect(member?.plan == "pro")
@@ -241,7 +258,7 @@ struct ClientIntegrationTests {
             let checkout = try await client.checkout(plan: "pro_monthly")
             await #expect(throws: ScritorioError.timedOut) {
                 _ = try await client.waitForUpgrade(
-                    transactionId: checkout.transactionId,
+                    transactionId: try #require(checkout.transactionId),
                     policy: UpgradePolicy(timeout: .milliseconds(400), initialDelay: .milliseconds(50), maximumDelay: .milliseconds(100)))
             }
             #expect(try await client.member()?.plan == "free")

@@ -23,7 +23,7 @@ final class SharedClock: Sendable {
 }
 
 /// The real Scritorio server in-process on a loopback port (SQLite, sandbox fakes: mail outbox, Google issuer,
-/// Paddle and OpenAI), so the SDK is tested over real sockets through URLSession.
+/// Paddle, Lemon Squeezy and OpenAI), so the SDK is tested over real sockets through URLSession.
 struct KitServer: Sendable {
     /// The key offline clients use (never checked: they reach no server).
     static let key = "sb_publishable_kit_test"
@@ -70,6 +70,9 @@ struct KitServer: Sendable {
             config.rateLimits.emailsPerHour = config.rateLimits.emailsPerHour.scaled(by: 100)
             config.rateLimits.emailResendInterval = 0
             config.paddle.webhookSecrets = [PaddleSandbox.webhookSecret]
+            config.lemonSqueezy.mode = .test
+            config.lemonSqueezy.storeID = LemonSqueezySandbox.storeID
+            config.lemonSqueezy.webhookSecrets = [LemonSqueezySandbox.webhookSecret]
             configure(&config)
             let local = "http://127.0.0.1:\(port)"
             let now: @Sendable () -> Date = { clock.now }
@@ -85,11 +88,21 @@ struct KitServer: Sendable {
             }
             var sandbox = SandboxServices(outbox: outbox, google: google, paddle: paddle)
             sandbox.openAI = OpenAISandbox()
+            sandbox.lemonSqueezy = LemonSqueezySandbox(now: now) { body, signature, eventName in
+                var request = HTTPClientRequest(url: local + "/webhooks/lemonsqueezy")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "X-Event-Name", value: eventName)
+                request.headers.add(name: "X-Signature", value: signature)
+                request.body = .bytes(ByteBuffer(string: body))
+                return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+            }
             var dependencies = Dependencies(
                 database: database, mailer: Mailer { outbox.deliver($0, now: now()) }, googleKeys: JWKSFetcher { try google.jwks() },
                 supabaseKeys: .unimplemented, now: now, sandbox: sandbox,
                 paddle: .live(baseURL: local + "/sandbox/paddle", apiKey: PaddleSandbox.apiKey))
             dependencies.openAI = .live(baseURL: local + "/sandbox/openai/v1", apiKey: "sk-sandbox", client: HTTPClient.shared)
+            dependencies.lemonSqueezy = .live(baseURL: local + "/sandbox/lemonsqueezy", apiKey: LemonSqueezySandbox.apiKey)
             var logger = Logger(label: "scritorio.kit-test")
             logger.logLevel = .warning
             let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)

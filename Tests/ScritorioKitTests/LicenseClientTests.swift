@@ -26,7 +26,7 @@ struct LicenseClientTests {
             _ = try await client.upgrade(
                 plan: "pro_monthly", policy: UpgradePolicy(timeout: .seconds(60), initialDelay: .milliseconds(100), maximumDelay: .milliseconds(300))
             ) { checkout in
-                try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId)/complete")
+                try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId ?? "")/complete")
             }
             // The key is issued when the subscription's webhook has been applied.
             var licenses: [LicenseDTO] = []
