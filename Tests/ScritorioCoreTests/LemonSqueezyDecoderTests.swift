@@ -102,6 +102,12 @@ struct LemonSqueezyDecoderTests {
         #expect(affiliate.event == .ignored(type: "affiliate_activated"))
         #expect(try LemonSqueezyEventDecoder.decode(try Self.fixture("subscription_created_live")).mode == .live)
         #expect(throws: LemonSqueezyEventDecoder.Failure.notAWebhook) { try LemonSqueezyEventDecoder.decode(Data("{}".utf8)) }
+        // An unknown object without updated_at is still kept and ignored; a known one without it is refused.
+        let undated = Data(#"{"meta":{"event_name":"store_hello","test_mode":true},"data":{"type":"stores","id":"1","attributes":{}}}"#.utf8)
+        #expect(try LemonSqueezyEventDecoder.decode(undated).event == .ignored(type: "store_hello"))
+        #expect(throws: LemonSqueezyEventDecoder.Failure.notAWebhook) {
+            try LemonSqueezyEventDecoder.decode(Data(#"{"meta":{"event_name":"order_created"},"data":{"type":"orders","id":"1","attributes":{}}}"#.utf8))
+        }
         #expect(throws: LemonSqueezyEventDecoder.Failure.self) {
             try LemonSqueezyEventDecoder.decode(Data(#"{"meta":{"event_name":"order_created"},"data":{"type":"orders","id":"1","attributes":{"updated_at":"2024-01-01T00:00:00.000000Z"}}}"#.utf8))
         }

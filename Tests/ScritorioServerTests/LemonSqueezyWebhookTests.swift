@@ -167,6 +167,41 @@ struct LemonSqueezyWebhookTests {
         }
     }
 
+    @Test("custom_data is kept from first sight: later events without it find the user; a purchase started elsewhere is matched by email", arguments: TestStores.kinds)
+    func withoutCustomData(kind: StoreKind) async throws {
+        try await Harness.run(kind, configure: { $0.lemonSqueezy.webhookSecrets = [Self.secret] }) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let token = try #require(session.string("access_token"))
+            let user = try #require(Harness.claims(token)["sub"] as? String)
+            let t0 = Date().addingTimeInterval(-600)
+            let renews = Self.time(Date().addingTimeInterval(20 * 86_400))
+            let created = try Self.body("subscription_created", user: user, attributes: ["updated_at": Self.time(t0), "renews_at": renews])
+            #expect(try await Self.deliver(app, created).status == .ok)
+            try await Self.processor(app).drainOnce()
+            #expect(try await Self.plan(app, token: token) == "pro")
+            // Changed from Lemon Squeezy's dashboard: no custom_data, and the buyer's email is not the account's.
+            let unpaid = try Self.body("subscription_paused", user: nil, attributes: [
+                "updated_at": Self.time(t0.addingTimeInterval(5)), "status": "unpaid", "pause": NSNull(), "renews_at": renews,
+                "user_email": "someone-else@example.com",
+            ])
+            #expect(try await Self.deliver(app, unpaid).status == .ok)
+            try await Self.processor(app).drainOnce()
+            #expect(try await Self.plan(app, token: token) == "free")
+
+            // Bought on the store's own page by someone with an account: found by the one account with that email.
+            let email = Harness.email()
+            let other = try await app.confirmedSession(email)
+            let otherToken = try #require(other.string("access_token"))
+            let order = try Self.body("order_created", user: nil, attributes: [
+                "updated_at": Self.time(t0), "user_email": email.uppercased(), "customer_id": 12,
+            ], id: "22")
+            #expect(try await Self.deliver(app, order).status == .ok)
+            try await Self.processor(app).drainOnce()
+            #expect(try await Self.plan(app, token: otherToken) == "pro")
+            #expect(try await Self.statuses(app)["orphan"] == nil)
+        }
+    }
+
     @Test("pause with mode free keeps access, void removes it, unpausing restores it", arguments: [StoreKind.sqlite])
     func pauseModes(kind: StoreKind) async throws {
         try await Harness.run(kind, configure: { $0.lemonSqueezy.webhookSecrets = [Self.secret] }) { app in

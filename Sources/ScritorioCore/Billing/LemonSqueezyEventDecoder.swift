@@ -142,9 +142,10 @@ public enum LemonSqueezyEventDecoder {
     /// Decodes a stored raw webhook body.
     public static func decode(_ body: Data) throws(Failure) -> Decoded {
         let decoder = JSONDecoder()
-        guard let envelope = try? decoder.decode(Envelope.self, from: body), let updatedAt = envelope.updatedAt else {
-            throw .notAWebhook
-        }
+        guard let envelope = try? decoder.decode(Envelope.self, from: body) else { throw .notAWebhook }
+        // Objects Scritorio acts on must say when they changed; others are kept and ignored whatever they carry.
+        let known = ["orders", "subscriptions", "subscription-invoices", "license-keys"].contains(envelope.data.type)
+        guard let updatedAt = envelope.updatedAt ?? (known ? nil : Date(timeIntervalSince1970: 0)) else { throw .notAWebhook }
         let mode = envelope.mode
         let user = userID(fromCustomData: envelope.meta.custom_data)
         var decoded = Decoded(
