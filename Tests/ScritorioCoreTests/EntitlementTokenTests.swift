@@ -30,6 +30,22 @@ struct EntitlementTokenTests {
         #expect(document.grants("scritorio_ai", at: Self.t0) && !document.grants("other", at: Self.t0))
     }
 
+    @Test("the signed payload is exactly the sorted-key JSON of the document, escapes included")
+    func payloadBytes() throws {
+        let signer = EntitlementTokenSigner(privateKey: Curve25519.Signing.PrivateKey())
+        var document = Self.document()
+        document.fingerprint = "quote \" backslash \\ tab \t nl \n bell \u{7} é/ü"
+        document.license = "0b7e5e4c-1d2a-4c55-8a44-3b1f2e9d7c60"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for doc in [document, EntitlementDocument(subject: nil, entitlements: [], issuedAt: Self.t0, expiresAt: Self.t0, serverTime: Self.t0)] {
+            let token = try signer.sign(doc)
+            let payload = try #require(Base64URL.decode(String(token.split(separator: ".")[1])))
+            #expect(String(decoding: payload, as: UTF8.self) == String(decoding: try encoder.encode(doc), as: UTF8.self))
+            #expect(try JSONDecoder().decode(EntitlementDocument.self, from: payload) == doc)
+        }
+    }
+
     @Test("changing any single byte of the token makes it fail")
     func everyByteTampered() throws {
         let signer = EntitlementTokenSigner(privateKey: Curve25519.Signing.PrivateKey())

@@ -118,10 +118,20 @@ public enum LicenseKeyDigest {
     /// Surrounding whitespace never matters; Scritorio's own keys (`SCR-…`) are case-insensitive and read
     /// ambiguous letters as the digits they stand for, provider keys are taken as given.
     public static func normalize(_ key: String) -> String {
-        let trimmed = key.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = trimmed(key)
         // Only something that starts like "SCR" can be one of Scritorio's keys (checked before the slower parse).
         guard trimmed.utf8.count >= 23, trimmed.utf8.prefix(3).map({ $0 & 0xDF }) == Array("SCR".utf8) else { return trimmed }
         return ScritorioLicenseKey.normalize(trimmed) ?? trimmed
+    }
+
+    /// Without surrounding ASCII whitespace (byte-level: Foundation's trimming is slow on Linux).
+    static func trimmed(_ text: String) -> String {
+        let bytes = text.utf8
+        func isSpace(_ byte: UInt8) -> Bool { byte == 32 || (9...13).contains(byte) }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
     }
 
     /// `hex(sha256(normalize(key)))`.

@@ -55,31 +55,53 @@ public enum ScritorioLicenseKey {
 
     /// Whether `text` starts like a Scritorio key (so a malformed one can be refused without a look-up).
     public static func looksLikeScritorioKey(_ text: String) -> Bool {
-        text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased().hasPrefix(prefix + "-")
+        let head = Array(LicenseKeyDigest.trimmed(text).utf8.prefix(4))
+        return head.count == 4 && head[0] & 0xDF == 83 && head[1] & 0xDF == 67 && head[2] & 0xDF == 82 && head[3] == 45  // "SCR-"
     }
 
-    private static func symbols(of text: String) -> [Int]? {
-        var compact = text.uppercased().filter { !$0.isWhitespace && $0 != "-" }
-        guard compact.hasPrefix(prefix) else { return nil }
-        compact.removeFirst(prefix.count)
-        guard compact.count == dataLength + 1 else { return nil }
-        var symbols: [Int] = []
-        for character in compact {
-            let read: Character = switch character {
-            case "O": "0"
-            case "I", "L": "1"
-            default: character
-            }
-            guard let value = alphabet.firstIndex(of: read) else { return nil }
-            symbols.append(value)
+    /// Symbol values by ASCII byte (upper and lower case, `O` read as `0`, `I`/`L` as `1`); -1 = not a symbol.
+    private static let values: [Int8] = {
+        var table = [Int8](repeating: -1, count: 256)
+        for (value, character) in alphabet.enumerated() {
+            let byte = character.asciiValue!
+            table[Int(byte)] = Int8(value)
+            if (65...90).contains(byte) { table[Int(byte) + 32] = Int8(value) }
         }
-        return symbols
+        for (byte, value) in [("O", 0), ("o", 0), ("I", 1), ("i", 1), ("L", 1), ("l", 1)] {
+            table[Int(Character(byte).asciiValue!)] = Int8(value)
+        }
+        return table
+    }()
+
+    /// The twenty symbol values of a key-shaped text, reading bytes (this runs several times per licence call).
+    private static func symbols(of text: String) -> [Int]? {
+        var symbols: [Int] = []
+        symbols.reserveCapacity(dataLength + 1)
+        var prefixSeen = 0
+        for byte in text.utf8 {
+            if byte == 45 || byte == 32 || (9...13).contains(byte) { continue }  // dashes and whitespace
+            if prefixSeen < 3 {
+                guard byte & 0xDF == Array(prefix.utf8)[prefixSeen] else { return nil }
+                prefixSeen += 1
+                continue
+            }
+            let value = values[Int(byte)]
+            guard value >= 0, symbols.count <= dataLength else { return nil }
+            symbols.append(Int(value))
+        }
+        return prefixSeen == 3 && symbols.count == dataLength + 1 ? symbols : nil
     }
+
+    private static let alphabetBytes = Array(String(alphabet).utf8)
 
     private static func format(_ symbols: [Int]) -> String {
-        let characters = symbols.map { alphabet[$0] }
-        let groups = stride(from: 0, to: characters.count, by: 5).map { String(characters[$0..<min($0 + 5, characters.count)]) }
-        return ([prefix] + groups).joined(separator: "-")
+        var out: [UInt8] = Array(prefix.utf8)
+        out.reserveCapacity(prefix.utf8.count + symbols.count + symbols.count / 5 + 1)
+        for (index, value) in symbols.enumerated() {
+            if index % 5 == 0 { out.append(45) }
+            out.append(alphabetBytes[value])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Luhn mod N (N = 32): detects every single-character error and every swap of two adjacent characters
