@@ -117,9 +117,11 @@ struct LemonSqueezyDecoderTests {
     func apiObject() throws {
         let body = try JSONSerialization.jsonObject(with: try Self.fixture("subscription_cancelled")) as! [String: Any]
         let object = try JSONSerialization.data(withJSONObject: body["data"]!)
-        guard case .subscription(let change) = try LemonSqueezyEventDecoder.decode(apiSubscription: object, mode: .live) else {
-            Issue.record("not a subscription"); return
+        let events = try LemonSqueezyEventDecoder.decode(apiSubscription: object, mode: .live)
+        guard case .customer(let customer) = events.first, case .subscription(let change) = events.last, events.count == 2 else {
+            Issue.record("not customer then subscription: \(events)"); return
         }
+        #expect(customer.customerID == "11" && customer.email == "buyer@example.com" && customer.mode == .live)
         #expect(change.subscriptionID == "71" && change.status == .canceled && change.userID == nil && change.mode == .live)
     }
 

@@ -4,14 +4,17 @@ the app sees Pro; then cancel (access until ends_at), expire, pause modes, dupli
 mode's events and forged signatures."""
 import hashlib
 import hmac
+import http.server
 import json
+import os
 import subprocess
+import threading
 import time
 import uuid
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, POSTGRES_URL, serve
 
 SANDBOX_API_KEY = "ls_sandbox_apikey_test"
 SANDBOX_SECRET = "scritorio-sandbox-lemonsqueezy"
@@ -230,3 +233,52 @@ def test_simulate_command_drives_the_fake(kit):
     bad = subprocess.run([str(BIN), "simulate", "lemonsqueezy", "explode", sub_id, "--url", kit.url],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0
+
+
+class _Down(http.server.BaseHTTPRequestHandler):
+    """A webhook endpoint that is down: every delivery fails."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def lost_webhooks_server(store):
+    """Lemon Squeezy's deliveries never arrive (it gives up after its retries): only reconciliation can help."""
+    down = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Down)
+    threading.Thread(target=down.serve_forever, daemon=True).start()
+    try:
+        yield from serve({"SCRITORIO_SANDBOX_LEMONSQUEEZY_WEBHOOK_URL": f"http://127.0.0.1:{down.server_port}/hook"}, store)
+    finally:
+        down.shutdown()
+
+
+def test_billing_reconcile_recovers_lost_webhooks(make_kit, lost_webhooks_server):
+    kit = make_kit(lost_webhooks_server)
+    acc = kit.signed_in()
+    acc.client.functions.invoke("member-init", {"body": {}})
+    checkout_id = checkout(kit, acc)["checkoutId"]
+    paid = kit.http.post(f"{FAKE}/checkouts/{checkout_id}/complete")
+    assert paid.status_code == 200 and all(status != 200 for status in paid.json()["data"]["delivered"])
+    time.sleep(0.5)
+    assert member_plan(acc) == "free" and subscription(kit, acc) is None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRITORIO_") and k != "DATABASE_URL"}
+    env.update({"LEMONSQUEEZY_API_KEY": SANDBOX_API_KEY, "LEMONSQUEEZY_STORE_ID": "41000",
+                "LEMONSQUEEZY_API_BASE_URL": f"{kit.url}{FAKE}", "SCRITORIO_SANDBOX": "1"})
+    if lost_webhooks_server.store == "postgres":
+        env["DATABASE_URL"] = POSTGRES_URL
+    out = subprocess.run([str(BIN), "billing", "reconcile", "--data-dir", str(lost_webhooks_server.root / "data")],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "1 repaired, 0 failed" in out.stdout, out.stdout
+    assert SANDBOX_API_KEY not in out.stdout + out.stderr
+    # The API carries no custom_data: the subscription found its user through the buyer's email.
+    assert member_plan(acc) == "pro"
+    sub = subscription(kit, acc)
+    assert sub["provider"] == "lemonsqueezy" and sub["id"] == paid.json()["data"]["subscription_id"] and sub["active"]

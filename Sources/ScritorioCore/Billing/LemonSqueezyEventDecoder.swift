@@ -208,13 +208,17 @@ public enum LemonSqueezyEventDecoder {
 
     /// Reads a subscription object from Lemon Squeezy's API (`data` of `GET /v1/subscriptions/{id}`, or one element
     /// of a list) as a
-    /// `subscription_updated` webhook would carry it. The API never returns `custom_data`: the user comes from
-    /// what is stored.
-    public static func decode(apiSubscription raw: Data, mode: BillingMode) throws(Failure) -> BillingEvent {
+    /// `subscription_updated` webhook would carry it, after its customer (with the buyer's email). The API never
+    /// returns `custom_data`: the user comes from what is stored, or from the one account with that email.
+    public static func decode(apiSubscription raw: Data, mode: BillingMode) throws(Failure) -> [BillingEvent] {
         guard let object = try? JSONDecoder().decode(Body<SubscriptionAttributes>.Object.self, from: raw),
             let at = RFC3339.parse(object.attributes.updated_at)
         else { throw .badData("not a subscription") }
-        return .subscription(change(object.id, object.attributes, user: nil, mode: mode, at: at))
+        let subscription = BillingEvent.subscription(change(object.id, object.attributes, user: nil, mode: mode, at: at))
+        guard let customer = object.attributes.customer_id else { return [subscription] }
+        return [.customer(CustomerChange(
+            provider: .lemonSqueezy, mode: mode, customerID: customer.text,
+            email: object.attributes.user_email.flatMap(EmailAddress.normalize), occurredAt: at)), subscription]
     }
 
     /// The `orders` id under which a subscription invoice is kept (ids of the two kinds may collide).

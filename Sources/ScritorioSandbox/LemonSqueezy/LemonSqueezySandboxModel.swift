@@ -98,7 +98,9 @@ struct LemonSqueezySandboxState: Sendable {
         var webhookID: String
     }
 
-    var nextID = 1000
+    /// Lemon Squeezy's ids are unique across its whole platform; a random start keeps two fakes (two servers on one
+    /// database, a restart) from handing out the same ids.
+    var nextID = Int.random(in: 100...999_999) * 1000
     var lastStamp = Date(timeIntervalSince1970: 0)
     var checkouts: [String: Checkout] = [:]
     var customers: [Int: Customer] = [:]

@@ -31,10 +31,8 @@ struct LemonSqueezyReconciler: Sendable {
             for object in answer.subscriptions {
                 report.checked += 1
                 do {
-                    let event = try LemonSqueezyEventDecoder.decode(apiSubscription: object.rawData, mode: config.mode)
-                    // The API answers in the key's own mode; a list of the other mode's objects is a set-up mistake.
-                    if case .subscription(let change) = event, change.mode != config.mode { continue }
-                    if try await apply(event, id: object.id, at: start) { report.changed += 1 }
+                    let events = try LemonSqueezyEventDecoder.decode(apiSubscription: object.rawData, mode: config.mode)
+                    if try await apply(events, id: object.id, at: start) { report.changed += 1 }
                 } catch {
                     report.failed += 1
                     logger.warning("reconciliation of a Lemon Squeezy subscription failed", metadata: [
@@ -47,11 +45,12 @@ struct LemonSqueezyReconciler: Sendable {
         return report
     }
 
-    /// Applies one subscription as the API describes it; returns whether its stored state changed.
-    private func apply(_ event: BillingEvent, id: String, at start: Date) async throws -> Bool {
+    /// Applies one subscription as the API describes it (its customer first, so a subscription never heard of can
+    /// still find its user by email); returns whether its stored state changed.
+    private func apply(_ events: [BillingEvent], id: String, at start: Date) async throws -> Bool {
         try await database.transaction { db -> Bool in
             let before = try await BillingRepository.subscription(provider: .lemonSqueezy, id: id, on: db)
-            _ = try await applier.apply(event, now: start, on: db)
+            for event in events { _ = try await applier.apply(event, now: start, on: db) }
             if let user = before?.userID { try await applier.recompute(user, now: start, on: db) }
             let after = try await BillingRepository.subscription(provider: .lemonSqueezy, id: id, on: db)
             return before?.change.status != after?.change.status || before?.change.canceledAt != after?.change.canceledAt
