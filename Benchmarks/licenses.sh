@@ -96,6 +96,9 @@ LUA
         -d "{\"license_key\":\"$key\",\"instance_id\":\"$instance\",\"fingerprint\":\"bench-device\"}" | json '["code"]')
     [[ "$check" == "VALID" ]] || { echo "validation answered $check" >&2; exit 1; }
 
+    # A reference on the same server and machine state: how noisy is the host right now?
+    section "$store: wrk -t2 -c32 -d${BENCH_SECONDS}s GET /health (reference)"
+    wrk -t2 -c32 -d"${BENCH_SECONDS}s" --latency "$url/health" | tee "$WORK/health-$store.txt"
     section "$store: wrk -t2 -c32 -d${BENCH_SECONDS}s POST /v1/licenses/validate"
     wrk -t2 -c32 -d2s -s "$WORK/validate.lua" "$url/v1/licenses/validate" >/dev/null 2>&1 || true
     wrk -t2 -c32 -d"${BENCH_SECONDS}s" --latency -s "$WORK/validate.lua" "$url/v1/licenses/validate" | tee "$WORK/wrk-$store.txt"
@@ -108,7 +111,11 @@ LUA
     verdict=$(awk -v r="$rps" -v p="$p99" -v n="${non2xx:-0}" -v gr=$GOAL_RPS -v gp=$GOAL_P99_MS \
         'BEGIN { print (r >= gr && p < gp && n == 0) ? "PASS" : "FAIL" }')
     [[ "$store" == sqlite ]] || verdict="(goal is for SQLite)"
-    REPORT+=("$(printf '%-9s %10.0f validations/s   p99 %7.2f ms   non-2xx %s   %s' "$store" "$rps" "$p99" "${non2xx:-0}" "$verdict")")
+    local health_rps health_p99
+    health_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$WORK/health-$store.txt")
+    health_p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$WORK/health-$store.txt")")
+    REPORT+=("$(printf '%-9s %10.0f validations/s   p99 %7.2f ms   non-2xx %s   %s   (GET /health just before: %.0f/s, p99 %.2f ms)' \
+        "$store" "$rps" "$p99" "${non2xx:-0}" "$verdict" "$health_rps" "$health_p99")")
 }
 
 bench sqlite
