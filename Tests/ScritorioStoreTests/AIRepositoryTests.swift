@@ -66,6 +66,35 @@ struct AIRepositoryTests {
         }
     }
 
+    @Test("a batch of settlements for several users moves each user's counters, events and member by the sums", arguments: TestStores.kinds)
+    func batchSettlement(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let users = [UserID.random(), UserID.random()]
+            let now = Self.anchor.addingTimeInterval(30)
+            let periods = AIPeriods(anchor: Self.anchor, now: now)
+            let limits = AILimits(tokensPerDay: 10_000)
+            var batch: [AIRepository.Settlement] = []
+            for (index, user) in [users[0], users[0], users[0], users[1], users[1]].enumerated() {
+                _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+                let held = try #require(try await database.transaction {
+                    try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: 100, outputTokens: 50), now: now, on: $0)
+                })
+                let used = AIUsage(inputTokens: 10, outputTokens: Int64(index))
+                batch.append(AIRepository.Settlement(reservation: held, actual: used, event: Self.event(user, used), now: now))
+            }
+            let settled = batch
+            try await database.transaction { try await AIRepository.settle(batch: settled, on: $0) }
+            for (user, expected) in [(users[0], Int64(30 + 0 + 1 + 2)), (users[1], Int64(20 + 3 + 4))] {
+                let state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+                #expect(state.dayTokensUsed == expected && state.dayTokensReserved == 0 && state.monthTokensUsed == expected)
+                let ledger = try await database.read { try await AIRepository.ledgerTotals(userID: user, since: .distantPast, on: $0) }
+                #expect(ledger.tokens == expected)
+                let member = try #require(try await database.read { try await MemberRepository.find(userID: user, on: $0) })
+                #expect(member.counters.tokensTotal == expected && member.counters.tokensToday == expected)
+            }
+        }
+    }
+
     @Test("a refused reservation changes nothing; releasing gives everything back", arguments: TestStores.kinds)
     func refuseAndRelease(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in

@@ -20,6 +20,21 @@ struct AIGateway: Sendable {
     let logger: Logger
     /// Anchors never change once stored; keeping them saves a read per request.
     let anchors = AnchorCache()
+    /// SQLite's group commit; PostgreSQL writes each statement on its own pooled connection instead.
+    let queue: AIWriteQueue?
+
+    init(
+        database: Database, authenticator: Authenticator, upstream: OpenAIUpstream?, config: AIConfig,
+        now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.database = database
+        self.authenticator = authenticator
+        self.upstream = upstream
+        self.config = config
+        self.now = now
+        self.logger = logger
+        self.queue = database.kind == .sqlite ? AIWriteQueue(database: database, logger: logger) : nil
+    }
 
     /// What a request holds between reservation and settlement.
     struct Ticket: Sendable {
@@ -80,18 +95,14 @@ struct AIGateway: Sendable {
         let started = now()
         let anchor = try await anchor(for: user, plan: plan)
         let periods = AIPeriods(anchor: anchor, now: started)
-        var reserved = try await write {
-            try await AIRepository.reserve(
-                userID: user, plan: plan.code, limits: plan.limits, periods: periods, estimate: estimate, now: started, on: $0)
-        }
+        var reserved = try await reserveOnce(
+            AIWriteQueue.ReserveJob(userID: user, plan: plan.code, limits: plan.limits, periods: periods, estimate: estimate, now: started))
         if reserved == nil, try await database.read({ try await AIRepository.state(userID: user, on: $0) }) == nil {
             // The row is gone (the user was removed and came back, or the table was cleared): recreate it once.
             anchors.cache.withLock { _ = $0.removeValue(forKey: user) }
             let renewed = AIPeriods(anchor: try await self.anchor(for: user, plan: plan), now: started)
-            reserved = try await write {
-                try await AIRepository.reserve(
-                    userID: user, plan: plan.code, limits: plan.limits, periods: renewed, estimate: estimate, now: started, on: $0)
-            }
+            reserved = try await reserveOnce(
+                AIWriteQueue.ReserveJob(userID: user, plan: plan.code, limits: plan.limits, periods: renewed, estimate: estimate, now: started))
         }
         guard let reserved else {
             let refusal = try await refusal(user: user, plan: plan, periods: periods, estimate: estimate, at: started)
@@ -161,13 +172,25 @@ struct AIGateway: Sendable {
             latencyMs: Int64(max(0, at.timeIntervalSince(ticket.startedAt) * 1000).rounded()), status: status, outcome: outcome)
         let database = self.database
         let logger = self.logger
+        let queue = self.queue
+        let settlement = AIRepository.Settlement(reservation: ticket.reservation, actual: charged, event: event, now: at)
         await Task {
+            if let queue { return await queue.settle(settlement) }
             do {
-                try await database.transaction { try await AIRepository.settle(ticket.reservation, actual: charged, event: event, now: at, on: $0) }
+                try await database.transaction { try await AIRepository.settle(batch: [settlement], on: $0) }
             } catch {
                 logger.error("AI settlement failed", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
             }
         }.value
+    }
+
+    /// One conditional reservation: through the group commit on SQLite, one autocommit statement on PostgreSQL.
+    func reserveOnce(_ job: AIWriteQueue.ReserveJob) async throws -> AIReservation? {
+        if let queue { return try await queue.reserve(job) }
+        return try await database.read {
+            try await AIRepository.reserve(
+                userID: job.userID, plan: job.plan, limits: job.limits, periods: job.periods, estimate: job.estimate, now: job.now, on: $0)
+        }
     }
 
     /// Gives the whole reservation back (the upstream failed, nothing is owed), still writing the event.

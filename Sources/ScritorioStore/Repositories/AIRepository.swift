@@ -149,6 +149,13 @@ public enum AIRepository {
     /// A use larger than the reservation is charged in full (the ledger tells the truth); the estimate is
     /// built so that this cannot happen for text.
     public static func settle(_ reservation: AIReservation, actual: AIUsage, event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
+        try await updateCounters(reservation, actual: actual, now: now, on: db)
+        try await insert(event, now: now, on: db)
+        if actual.totalTokens > 0 { try await addMemberTokens(userID: reservation.userID, tokens: actual.totalTokens, now: now, on: db) }
+    }
+
+    /// Replaces `reservation` by `actual` in the counters of the periods it was made in.
+    static func updateCounters(_ reservation: AIReservation, actual: AIUsage, now: Date, on db: SQLConnection) async throws {
         let day = reservation.periods.dayStart, month = reservation.periods.monthStart
         let reserved = reservation.estimate.totalTokens, used = actual.totalTokens
         try await db.sql.raw("""
@@ -162,8 +169,89 @@ public enum AIRepository {
               updated_at = \(bind: now)
             WHERE user_id = \(bind: reservation.userID.rawValue)
             """).run()
-        try await insert(event, now: now, on: db)
-        if used > 0 { try await addMemberTokens(userID: reservation.userID, tokens: used, now: now, on: db) }
+    }
+
+    /// One settlement of a batch.
+    public struct Settlement: Sendable {
+        public var reservation: AIReservation
+        public var actual: AIUsage
+        public var event: AIUsageEvent
+        public var now: Date
+
+        public init(reservation: AIReservation, actual: AIUsage, event: AIUsageEvent, now: Date) {
+            self.reservation = reservation
+            self.actual = actual
+            self.event = event
+            self.now = now
+        }
+    }
+
+    /// Settles many requests in one transaction, as `settle` does one by one: the counters of each user and
+    /// period move once by the batch's sums, the events go in as multi-row inserts, each member moves once.
+    public static func settle(batch: [Settlement], on db: SQLConnection) async throws {
+        struct Key: Hashable { var user: UserID; var day: Date; var month: Date }
+        var sums: [Key: (reserved: Int64, used: Int64, audioReserved: Int64, audioUsed: Int64, now: Date)] = [:]
+        var members: [UserID: (tokens: Int64, now: Date)] = [:]
+        for item in batch {
+            let key = Key(user: item.reservation.userID, day: item.reservation.periods.dayStart, month: item.reservation.periods.monthStart)
+            var sum = sums[key] ?? (0, 0, 0, 0, item.now)
+            sum.reserved += item.reservation.estimate.totalTokens
+            sum.used += item.actual.totalTokens
+            sum.audioReserved += item.reservation.estimate.audioSeconds
+            sum.audioUsed += item.actual.audioSeconds
+            sum.now = max(sum.now, item.now)
+            sums[key] = sum
+            if item.actual.totalTokens > 0 {
+                var member = members[item.reservation.userID] ?? (0, item.now)
+                member.tokens += item.actual.totalTokens
+                member.now = max(member.now, item.now)
+                members[item.reservation.userID] = member
+            }
+        }
+        for (key, sum) in sums {
+            let periods = AIPeriods(dayStart: key.day, dayEnd: key.day, monthStart: key.month, monthEnd: key.month, minuteStart: key.day)
+            let reservation = AIReservation(userID: key.user, periods: periods, estimate: AIUsage(inputTokens: sum.reserved, audioSeconds: sum.audioReserved))
+            try await updateCounters(reservation, actual: AIUsage(inputTokens: sum.used, audioSeconds: sum.audioUsed), now: sum.now, on: db)
+        }
+        var start = 0
+        while start < batch.count {
+            let rows = batch[start..<min(batch.count, start + 400)]
+            var query = SQLQueryString("""
+                INSERT INTO ai_usage_events (user_id, model, endpoint, input_tokens, output_tokens, total_tokens, cached_tokens,
+                  audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at) VALUES
+                """)
+            for (index, item) in rows.enumerated() {
+                let event = item.event
+                query.appendInterpolation(unsafeRaw: index == 0 ? " " : ", ")
+                query.appendInterpolation(unsafeRaw: "(")
+                query.appendInterpolation(bind: event.userID.rawValue)
+                for value in [event.model, event.endpoint] as [String] {
+                    query.appendInterpolation(unsafeRaw: ", ")
+                    query.appendInterpolation(bind: value)
+                }
+                for value in [event.usage.inputTokens, event.usage.outputTokens, event.usage.totalTokens, event.usage.cachedTokens,
+                              event.usage.audioSeconds, event.costMicros] {
+                    query.appendInterpolation(unsafeRaw: ", ")
+                    query.appendInterpolation(bind: value)
+                }
+                query.appendInterpolation(unsafeRaw: ", ")
+                query.appendInterpolation(bind: event.requestID)
+                query.appendInterpolation(unsafeRaw: ", ")
+                query.appendInterpolation(bind: event.latencyMs)
+                query.appendInterpolation(unsafeRaw: ", ")
+                query.appendInterpolation(bind: event.status)
+                query.appendInterpolation(unsafeRaw: ", ")
+                query.appendInterpolation(bind: event.outcome)
+                query.appendInterpolation(unsafeRaw: ", ")
+                query.appendInterpolation(bind: item.now)
+                query.appendInterpolation(unsafeRaw: ")")
+            }
+            try await db.sql.raw(query).run()
+            start += 400
+        }
+        for (user, member) in members {
+            try await addMemberTokens(userID: user, tokens: member.tokens, now: member.now, on: db)
+        }
     }
 
     /// Records a request that reserved nothing (refused before the upstream).
