@@ -90,6 +90,23 @@ struct LicenseKeyTests {
         #expect(!LicenseRules.fingerprintMatches(device: "a", presented: "b") && !LicenseRules.fingerprintMatches(device: "a", presented: nil))
     }
 
+    @Test("catalog licence policy: optional, defaults to the plan's entitlements, a limit below 1 is refused")
+    func catalogPolicy() throws {
+        let json = #"{"plans":[{"code":"pro","entitlements":["scritorio_pro"],"prices":{},"license":{"activationLimit":3,"expiry":"never"}},"# +
+            #"{"code":"team","entitlements":["scritorio_pro"],"prices":{},"license":{"entitlements":["scritorio_team"]}},"# +
+            #"{"code":"plain","entitlements":["x"],"prices":{}}]}"#
+        let catalog = try Catalog.parse(Data(json.utf8))
+        #expect(catalog.plan(code: "pro")?.license == LicensePolicy(activationLimit: 3, expiry: .never))
+        #expect(catalog.plan(code: "pro")?.licenseEntitlements == ["scritorio_pro"])
+        #expect(catalog.plan(code: "team")?.licenseEntitlements == ["scritorio_team"] && catalog.plan(code: "team")?.license?.activationLimit == nil)
+        #expect(catalog.plan(code: "plain")?.license == nil)
+        #expect(Catalog.sandbox.plans.allSatisfy { $0.license?.activationLimit == 3 })
+        for bad in [#"{"activationLimit":0}"#, #"{"entitlements":[]}"#, #"{"expiry":"sometimes"}"#] {
+            let text = #"{"plans":[{"code":"p","entitlements":["x"],"prices":{},"license":"# + bad + "}]}"
+            #expect(throws: (any Error).self) { try Catalog.parse(Data(text.utf8)) }
+        }
+    }
+
     @Test("every code has Lemon Squeezy's error text except the successes")
     func codes() {
         for code in LicenseCode.allCases {
