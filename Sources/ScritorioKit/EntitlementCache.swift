@@ -131,7 +131,14 @@ public actor EntitlementCache {
     /// The entitlements now. A fresh or stale document answers at once (a stale one starts a background refresh);
     /// with nothing usable cached, this waits for the server (and answers from the cache if that fails).
     public func current() async -> EntitlementSnapshot {
-        let snapshot = evaluateAndRemember()
+        var snapshot = evaluateAndRemember()
+        // A user's document serves only that user: after a sign-out, or another user's sign-in on this profile,
+        // it is not theirs (licence documents name no user and stay).
+        if let subject = snapshot.document?.subject, subject != (await client.currentUser)?.id {
+            clear()
+            snapshot = EntitlementSnapshot(document: nil, freshness: .missing, effectiveNow: snapshot.effectiveNow, clockRolledBack: snapshot.clockRolledBack)
+            if await client.currentUser == nil { return snapshot }
+        }
         switch snapshot.freshness {
         case .fresh:
             return snapshot

@@ -96,6 +96,7 @@ struct EntitlementCacheTests {
         let verifier = EntitlementTokenVerifier(jwks: try Self.vectors().jwks)
         let clock = SharedClock(Self.t0)
         let storage = InMemorySessionStorage()
+        try SessionTests.stored(storage, expiresAt: Self.t0.addingTimeInterval(10 * 86_400))  // the document's user
         let client = ScritorioClient(url: URL(string: "http://127.0.0.1:9")!, publishableKey: "k", storage: storage, now: { clock.now })
         let cache = EntitlementCache(client: client, verifier: verifier, storage: storage)
         try await cache.accept(token: try Self.token(issued: Self.t0, expires: Self.t0.addingTimeInterval(86_400)))
@@ -109,6 +110,26 @@ struct EntitlementCacheTests {
         let expired = await cache.current()
         #expect(expired.freshness == .expired && !expired.grants("scritorio_pro"))
         await cache.settle()
+    }
+
+    @Test("a user's document is not served to nobody or to another user of the same profile")
+    func otherUser() async throws {
+        let verifier = EntitlementTokenVerifier(jwks: try Self.vectors().jwks)
+        let storage = InMemorySessionStorage()
+        let client = ScritorioClient(url: URL(string: "http://127.0.0.1:9")!, publishableKey: "k", storage: storage)
+        let cache = EntitlementCache(client: client, verifier: verifier, storage: storage)
+        let now = Date()
+        try await cache.accept(token: try Self.token(issued: now, expires: now.addingTimeInterval(86_400)))
+        let signedOut = await cache.current()
+        #expect(signedOut.freshness == .missing && !signedOut.grants("scritorio_pro"))
+        #expect(await cache.record == nil)
+        // Another user signed in on this profile: the first user's document is not theirs either.
+        try await cache.accept(token: try Self.token(issued: now, expires: now.addingTimeInterval(86_400)))
+        let other = AccountUser(id: "0f0f0f0f-1111-4222-8333-944445555666", email: "b@example.com", displayName: nil, emailConfirmed: true)
+        try storage.save(JSONEncoder().encode(Session(accessToken: "a", refreshToken: "r", expiresAt: now.addingTimeInterval(3600), user: other)), for: "session-default")
+        let fresh = ScritorioClient(url: URL(string: "http://127.0.0.1:9")!, publishableKey: "k", storage: storage)
+        let otherCache = EntitlementCache(client: fresh, verifier: verifier, storage: storage)
+        #expect(!(await otherCache.current().grants("scritorio_pro")))
     }
 
     @Test("a tampered or foreign document is refused and never stored")
