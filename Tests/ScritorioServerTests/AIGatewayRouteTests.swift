@@ -96,6 +96,11 @@ struct AIGatewayRouteTests {
             #expect(unknown.headers[HTTPField.Name("x-request-id")!] != nil)
             // Nothing was reserved or recorded for requests refused before the allowance.
             #expect(try await h.events(user).isEmpty)
+            // Signing out ends the token on /ai/v1 at once.
+            #expect(try await h.ai("models", token: token, method: .get).status == .ok)
+            #expect(try await h.base.request(.post, "/auth/v1/logout", bearer: token).status == .noContent)
+            let ended = try await h.ai("models", token: token, method: .get)
+            #expect(ended.status == .unauthorized && ended.openAIError?["code"] as? String == "invalid_api_key")
         }
     }
 

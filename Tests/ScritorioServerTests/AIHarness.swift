@@ -37,6 +37,7 @@ struct AIHarness: Sendable {
                 config.externalURL = "http://scritorio.test"
                 config.rateLimits = config.rateLimits.scaledForTests()
                 config.ai.adminToken = adminToken
+                config.ai.planCacheSeconds = 0
                 configure(&config)
                 let outbox = MailOutbox()
                 let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)

@@ -55,7 +55,18 @@ struct AIGateway: Sendable {
     /// The caller, from the verified bearer token only; any failure is OpenAI's 401.
     func caller(_ request: Request) async throws -> Identity {
         do {
-            return try await authenticator.identity(request)
+            let identity = try await authenticator.verifiedIdentity(request)
+            guard authenticator.builtIn else { return identity }
+            // Signing out or deleting the account ends the token at once. A session belongs to its user (deleting
+            // the user deletes it), so one lookup answers both.
+            let alive = try await database.read { db in
+                if let session = identity.sessionID {
+                    return try await SessionRepository.exists(id: session, userID: identity.userID, on: db)
+                }
+                return try await UserRepository.find(id: identity.userID, on: db) != nil
+            }
+            guard alive else { throw OpenAIError.authentication("Incorrect API key provided: the session of this access token has ended.") }
+            return identity
         } catch let error as APIError where error.status == .serviceUnavailable {
             throw OpenAIError(status: .serviceUnavailable, message: error.message, type: "server_error", code: "auth_unavailable")
         } catch let error as APIError {
@@ -66,10 +77,23 @@ struct AIGateway: Sendable {
     }
 
     /// The plan the caller's active entitlements select.
+    /// Kept for `config.planCacheSeconds` (1 s by default): a busy client costs one entitlement read a second,
+    /// and an upgrade shows within that second.
     func plan(for user: UserID) async throws -> AIPlan {
+        let at = now()
+        if config.planCacheSeconds > 0, let hit = anchors.plans.withLock({ $0[user] }), at.timeIntervalSince(hit.at) < config.planCacheSeconds {
+            return hit.plan
+        }
         let grants = try await database.read { try await BillingRepository.grants(of: user, on: $0) }
-        let codes = Set(EntitlementSet.active(grants, at: now()).map(\.code))
-        return config.plans.plan(for: codes)
+        let codes = Set(EntitlementSet.active(grants, at: at).map(\.code))
+        let plan = config.plans.plan(for: codes)
+        if config.planCacheSeconds > 0 {
+            anchors.plans.withLock { cache in
+                if cache.count > 100_000 { cache.removeAll() }
+                cache[user] = (plan, at)
+            }
+        }
+        return plan
     }
 
     /// Single statements that write: autocommit on PostgreSQL (one round trip), the writer on SQLite.
@@ -226,6 +250,8 @@ final class SettlementGuard: Sendable {
 /// Users' period anchors, shared by every request of this process.
 final class AnchorCache: Sendable {
     let cache = Mutex<[UserID: Date]>([:])
+    /// Plans by user, with when they were read.
+    let plans = Mutex<[UserID: (plan: AIPlan, at: Date)]>([:])
 }
 
 extension String {

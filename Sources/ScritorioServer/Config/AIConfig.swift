@@ -21,6 +21,8 @@ public struct AIConfig: Sendable {
     public var prices = AIPriceTable.standard
     /// `SCRITORIO_ADMIN_TOKEN`: the bearer of `/admin/v1`; unset turns the admin API off.
     public var adminToken: String?
+    /// `SCRITORIO_AI_PLAN_CACHE`: seconds a user's plan (from entitlements) is reused; 0 reads it every time.
+    public var planCacheSeconds: TimeInterval = 1
     /// Largest JSON request body accepted (bytes).
     public var maxRequestBytes = 8 << 20
     /// Largest audio upload (OpenAI's limit is 25 MB).
@@ -66,6 +68,12 @@ public struct AIConfig: Sendable {
             }
         }
         config.adminToken = value("SCRITORIO_ADMIN_TOKEN")
+        if let text = value("SCRITORIO_AI_PLAN_CACHE") {
+            guard let seconds = TimeInterval(text), seconds >= 0, seconds <= 3600 else {
+                throw ConfigError(description: "SCRITORIO_AI_PLAN_CACHE must be 0-3600 seconds")
+            }
+            config.planCacheSeconds = seconds
+        }
         return config
     }
 }
