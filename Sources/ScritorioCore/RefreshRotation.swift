@@ -3,8 +3,8 @@ import Foundation
 /// What the server does when a refresh token is presented, following GoTrue's rotation rules
 /// (reference §4, tokens/service.go): each use revokes the token and issues a child. A revoked token that is the
 /// parent of the session's active token gets that active token back (the client lost the answer to its last
-/// refresh); another revoked token is tolerated only within the reuse interval (concurrent refreshes), and
-/// otherwise the whole session's token family is revoked.
+/// refresh); another revoked token is tolerated only within the reuse interval (concurrent refreshes) while the
+/// session still has a live token, and otherwise the whole session's token family is revoked.
 public enum RefreshDecision: Equatable, Sendable {
     /// The token is live: revoke it and issue a child.
     case rotate
@@ -42,6 +42,9 @@ extension RefreshDecision {
         if let active = presented.activeToken, presented.activeTokenParent == presented.token {
             return .returnActiveChild(childToken: active)
         }
+        // A session with no live token had its family revoked (reuse detected) or was ended: the revocation just
+        // stamped every token, so the reuse interval must not revive any of them.
+        guard presented.activeToken != nil else { return .revokeFamily }
         guard now <= presented.updatedAt.addingTimeInterval(reuseInterval) else { return .revokeFamily }
         return .issueNewChild
     }

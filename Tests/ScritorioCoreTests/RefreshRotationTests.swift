@@ -71,12 +71,18 @@ struct RefreshRotationTests {
                 == .revokeFamily)
     }
 
-    @Test func revokedTokenWithNoActiveTokenFollowsTheInterval() {
-        // The family was already revoked (no active token), or the active token has no parent.
-        let noActive = presented(revoked: true, active: nil, activeParent: "parent-token")
+    @Test func revokedFamilyIsNeverRevivedByTheReuseInterval() {
+        // Revoking the family stamps every token with the revocation time; with no live token left, even the
+        // newest one (presented a moment later, inside the interval) must not mint a fresh session.
+        let noActive = presented(revoked: true, active: nil, activeParent: nil)
+        #expect(RefreshDecision.decide(for: noActive, now: revokedAt, reuseInterval: 10) == .revokeFamily)
         #expect(
             RefreshDecision.decide(for: noActive, now: revokedAt.addingTimeInterval(60), reuseInterval: 10)
                 == .revokeFamily)
+    }
+
+    @Test func orphanActiveTokenFollowsTheInterval() {
+        // The active token has no parent (first token of the session).
         let orphan = presented(revoked: true, active: "a", activeParent: nil)
         #expect(RefreshDecision.decide(for: orphan, now: revokedAt, reuseInterval: 10) == .issueNewChild)
         #expect(

@@ -97,6 +97,26 @@ struct AuthFlowTests {
         }
     }
 
+    @Test("after reuse is detected, the newest token is dead too, even inside the reuse interval", arguments: TestStores.kinds)
+    func revokedFamilyStaysRevoked(kind: StoreKind) async throws {
+        let clock = TestClock()
+        try await Harness.run(kind, configure: { $0.refreshReuseInterval = 10 }, now: { clock.now }) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let a = try #require(session.string("refresh_token"))
+            let b = try #require(try await app.request(.post, "/auth/v1/token?grant_type=refresh_token", json: ["refresh_token": a]).string("refresh_token"))
+            let c = try #require(try await app.request(.post, "/auth/v1/token?grant_type=refresh_token", json: ["refresh_token": b]).string("refresh_token"))
+            clock.advance(60)
+            // A stolen A shows up a minute later: the family is revoked...
+            let reused = try await app.request(.post, "/auth/v1/token?grant_type=refresh_token", json: ["refresh_token": a])
+            #expect((reused.status, reused.code) == (.badRequest, "refresh_token_already_used"))
+            // ...and C, revoked a moment ago, does not count as a concurrent refresh inside the interval.
+            clock.advance(1)
+            let revived = try await app.request(.post, "/auth/v1/token?grant_type=refresh_token", json: ["refresh_token": c])
+            #expect(revived.status == .badRequest)
+            #expect(revived.string("refresh_token") == nil)
+        }
+    }
+
     @Test("logout scopes end the right sessions; ended sessions read session_not_found", arguments: TestStores.kinds)
     func logoutScopes(kind: StoreKind) async throws {
         try await Harness.run(kind) { app in
