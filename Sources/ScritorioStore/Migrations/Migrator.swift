@@ -17,8 +17,11 @@ public struct Migrator: Sendable {
     public func migrate(now: Date) async throws -> [Int] {
         try await database.transaction { connection in
             if connection.kind == .postgres {
-                // Two replicas starting together would otherwise race to create the bookkeeping table.
-                try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001)").run()
+                // Two replicas starting together would otherwise race to create the bookkeeping table. The lock is per
+                // schema: stores in other schemas of the same database (tests run dozens at once) never wait on it.
+                // Waiting for another replica's migration is expected, so longer than the usual 5 s row-lock limit.
+                try await connection.sql.raw("SET LOCAL lock_timeout = '120s'").run()
+                try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001, hashtext(current_schema()))").run()
             }
             try await connection.sql.raw(
                 """
@@ -32,7 +35,8 @@ public struct Migrator: Sendable {
             let ran = try await database.transaction { connection in
                 if connection.kind == .postgres {
                     // Serialises migrators across replicas; released at commit.
-                    try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001)").run()
+                    try await connection.sql.raw("SET LOCAL lock_timeout = '120s'").run()
+                    try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001, hashtext(current_schema()))").run()
                 }
                 let existing = try await connection.sql.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
