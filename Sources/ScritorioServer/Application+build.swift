@@ -151,9 +151,11 @@ func buildRouter(
         directory: config.dataDirectory, configured: config.licensing.entitlementPrivateKey, now: dependencies.now(),
         keepRetiredFor: config.licensing.entitlementTTL + 3600)
     let documents = EntitlementDocuments(keys: entitlementKeys, ttl: config.licensing.entitlementTTL, issuer: config.baseURL)
-    let billing = BillingController(
+    var billing = BillingController(
         database: dependencies.database, authenticator: authenticator, catalog: catalog, applier: applier,
         paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger, documents: documents)
+    billing.lemonSqueezy = dependencies.lemonSqueezy
+    billing.lemonSqueezyMode = config.lemonSqueezy.mode
     router.addRoutes(billing.product, atPath: "/v1")
     var licensing = config.licensing
     // Lemon Squeezy keys are checked against the store this deployment sells from unless a list is configured.

@@ -68,6 +68,17 @@ struct LemonSqueezySandboxTests {
             #expect(try await LemonSqueezyWebhookTests.plan(app, token: token) == "pro")
             let stored = try #require(try await app.database.read { try await BillingRepository.subscription(provider: .lemonSqueezy, id: subscription, on: $0) })
             #expect(stored.planCode == "pro_yearly" && stored.change.status == .active)
+            let shown = try await app.request(.get, "/v1/me/subscription", bearer: token).json["subscription"] as? [String: Any]
+            #expect((shown?["portalUrl"] as? String)?.hasPrefix("https://\(LemonSqueezySandbox.storeSlug).lemonsqueezy.com/billing?") == true)
+
+            // Cancelled from the app: through Lemon Squeezy's API, applied at once; access until ends_at.
+            let cancel = try await app.request(.post, "/v1/me/subscription/cancel", json: [:], bearer: token)
+            #expect(cancel.status == .ok)
+            let cancelled = cancel.json["subscription"] as? [String: Any]
+            #expect(cancelled?["status"] as? String == "canceled" && cancelled?["active"] as? Bool == true)
+            #expect(cancelled?["willRenew"] as? Bool == false && cancelled?["endsAt"] as? String == shown?["renewsAt"] as? String)
+            #expect(try await app.request(.post, "/v1/me/subscription/cancel", json: [:], bearer: token).status == .notFound)
+            #expect(try await LemonSqueezyWebhookTests.plan(app, token: token) == "pro")
 
             // Lemon Squeezy gives up on the expiry's webhooks; reconciliation reads the store's subscriptions instead.
             sink.lost.withLock { $0 = true }

@@ -221,6 +221,15 @@ public enum LemonSqueezyEventDecoder {
             email: object.attributes.user_email.flatMap(EmailAddress.normalize), occurredAt: at)), subscription]
     }
 
+    /// `attributes.urls.customer_portal` of an API subscription object (signed by Lemon Squeezy, valid for a day).
+    public static func customerPortalURL(apiSubscription raw: Data) -> String? {
+        struct Object: Decodable {
+            struct Attributes: Decodable { struct URLs: Decodable { var customer_portal: String? }; var urls: URLs? }
+            var attributes: Attributes
+        }
+        return (try? JSONDecoder().decode(Object.self, from: raw))?.attributes.urls?.customer_portal
+    }
+
     /// The `orders` id under which a subscription invoice is kept (ids of the two kinds may collide).
     public static func invoiceOrderID(_ id: String) -> String { "invoice_" + id }
 

@@ -19,6 +19,9 @@ struct BillingController: Sendable {
     let logger: Logger
     /// Signs the entitlement document each answer carries; `nil` = none.
     var documents: EntitlementDocuments? = nil
+    /// Lemon Squeezy's API and mode, for its subscriptions' cancel and portal link.
+    var lemonSqueezy: LemonSqueezyClient = .unimplemented
+    var lemonSqueezyMode: BillingMode = .test
 
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
@@ -51,8 +54,17 @@ struct BillingController: Sendable {
     /// Cancels the current subscription at the end of the paid period; access stays until then.
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SubscriptionEnvelope> {
         let identity = try await authenticator.identity(request)
-        guard let (stored, decision) = try await current(identity.userID), decision.granted, stored.change.provider == .paddle else {
+        guard let (stored, decision) = try await current(identity.userID), decision.granted,
+            [.paddle, .lemonSqueezy].contains(stored.change.provider), !(stored.change.provider == .lemonSqueezy && !decision.willRenew)
+        else {
             throw APIError(.notFound, .notFound, "No active subscription to cancel")
+        }
+        if stored.change.provider == .lemonSqueezy {
+            try await cancelLemonSqueezy(stored.change.subscriptionID)
+            guard let (after, afterDecision) = try await current(identity.userID) else {
+                return JSONResponse(SubscriptionEnvelope(subscription: nil))
+            }
+            return JSONResponse(SubscriptionEnvelope(subscription: Self.dto(after, afterDecision)))
         }
         let updated: PaddleSubscriptionInfo
         do {
@@ -71,6 +83,22 @@ struct BillingController: Sendable {
         return JSONResponse(SubscriptionEnvelope(subscription: Self.dto(after, afterDecision)))
     }
 
+    /// `DELETE /v1/subscriptions/{id}`: cancelled, paid up to `ends_at`; the answer is applied at once (the
+    /// webhooks that follow change nothing).
+    private func cancelLemonSqueezy(_ id: String) async throws {
+        let events: [BillingEvent]
+        do {
+            events = try LemonSqueezyEventDecoder.decode(apiSubscription: try await lemonSqueezy.cancelSubscription(id).rawData, mode: lemonSqueezyMode)
+        } catch {
+            logger.error("Lemon Squeezy cancel failed", metadata: ["error": "\(error)"])
+            throw APIError(.badGateway, .providerUnavailable, "Lemon Squeezy is unavailable; try again shortly")
+        }
+        let at = now()
+        try await database.transaction { db in
+            for event in events { _ = try await applier.apply(event, now: at, on: db) }
+        }
+    }
+
     /// The most relevant subscription: an active one first, else the most recently changed.
     private func current(_ user: UserID) async throws -> (StoredSubscription, AccessDecision)? {
         let stored = try await database.read { try await BillingRepository.subscriptions(of: user, on: $0) }
@@ -82,6 +110,11 @@ struct BillingController: Sendable {
 
     /// A fresh portal session; the page still loads when Paddle cannot be reached (the link is then null).
     private func portal(for stored: StoredSubscription) async -> String? {
+        if stored.change.provider == .lemonSqueezy {
+            // Lemon Squeezy's portal links are signed and expire after a day: read a fresh one.
+            guard let object = try? await lemonSqueezy.getSubscription(stored.change.subscriptionID) else { return nil }
+            return LemonSqueezyEventDecoder.customerPortalURL(apiSubscription: object.rawData)
+        }
         guard stored.change.provider == .paddle, let customer = stored.change.customerID else { return nil }
         do {
             return try await paddle.createPortalSession(customer, [stored.change.subscriptionID]).overviewURL
