@@ -34,7 +34,7 @@ public final class Database: Sendable {
 
     private enum Backend: Sendable {
         case sqlite(writer: SQLiteConnection, readers: [SQLiteConnection], mutex: AsyncMutex, counter: Counter)
-        case postgres(PostgresClient)
+        case postgres(PostgresClient, lockTimeout: String)
     }
 
     private init(kind: StoreKind, location: String, backend: Backend) {
@@ -65,8 +65,9 @@ public final class Database: Sendable {
     /// Creates a PostgreSQL pool from a `postgres://` URL. The pool only connects once `run()` is running.
     public static func postgres(url: String, logger: Logger) throws -> Database {
         let configuration = try PostgresURL.configuration(url)
+        let lockTimeout = try PostgresURL.lockTimeout(url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return Database(kind: .postgres, location: PostgresURL.redacted(url), backend: .postgres(client))
+        return Database(kind: .postgres, location: PostgresURL.redacted(url), backend: .postgres(client, lockTimeout: lockTimeout))
     }
 
     /// Runs statements outside an explicit transaction (each is atomic on its own).
@@ -76,7 +77,7 @@ public final class Database: Sendable {
             case .sqlite(_, let readers, _, let counter):
                 let reader = readers[counter.next() % readers.count]
                 return try await body(SQLConnection(sql: reader.sql(), kind: .sqlite))
-            case .postgres(let client):
+            case .postgres(let client, _):
                 return try await client.withConnection { connection in
                     try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
                 }
@@ -109,15 +110,17 @@ public final class Database: Sendable {
                     await mutex.unlock()
                     throw error
                 }
-            case .postgres(let client):
+            case .postgres(let client, let lockTimeout):
                 // Two transactions touching the same rows in different orders (a webhook being applied while the
                 // app verifies the same purchase) can deadlock; PostgreSQL aborts one, which is simply run again.
                 var attempt = 0
                 while true {
                     do {
                         return try await client.withTransaction(logger: Logger(label: "scritorio.store")) { connection in
-                            // A refresh waits at most 5 s for a row lock, as GoTrue does, then fails with a conflict.
-                            try await connection.query("SET LOCAL lock_timeout = '5s'", logger: Logger(label: "scritorio.store"))
+                            // A refresh waits at most 5 s (by default) for a row lock, as GoTrue does, then fails with a
+                            // conflict. The value was checked to be a number with a unit when the URL was read.
+                            try await connection.query(
+                                PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(lockTimeout)'"), logger: Logger(label: "scritorio.store"))
                             return try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
                         }
                     } catch where attempt < 3 && Self.isRetryable(error) {
@@ -133,7 +136,7 @@ public final class Database: Sendable {
 
     /// Keeps the PostgreSQL pool alive; returns at once for SQLite. Run it as a service (or a task in tests).
     public func run() async {
-        if case .postgres(let client) = backend { await client.run() }
+        if case .postgres(let client, _) = backend { await client.run() }
     }
 
     /// Closes SQLite connections (PostgreSQL closes when `run()` is cancelled).

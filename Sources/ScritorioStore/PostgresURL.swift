@@ -44,6 +44,17 @@ enum PostgresURL {
         return configuration
     }
 
+    /// How long a transaction waits for a row lock before failing (`lock_timeout=` in the URL, PostgreSQL's
+    /// syntax: `500ms`, `5s`, `1min`); 5 s by default, as GoTrue does.
+    static func lockTimeout(_ text: String) throws -> String {
+        let value = URLComponents(string: text)?.queryItems?.last(where: { $0.name == "lock_timeout" })?.value ?? "5s"
+        // Interpolated into `SET LOCAL`, so only a number with a unit gets through.
+        guard value.range(of: #"^[0-9]{1,7}(ms|s|min)$"#, options: .regularExpression) != nil else {
+            throw StoreError.invalidConfiguration("lock_timeout in DATABASE_URL must look like 500ms, 5s or 1min")
+        }
+        return value
+    }
+
     /// The URL with its password replaced, for logs and start-up output.
     static func redacted(_ text: String) -> String {
         guard var components = URLComponents(string: text) else { return "postgres://(unparseable)" }

@@ -40,7 +40,8 @@ public enum TestStores {
                 try await admin.read { try await $0.sql.raw("CREATE SCHEMA \(unsafeRaw: String(schema))").run() }
             }
             let separator = base.contains("?") ? "&" : "?"
-            database = try Database.postgres(url: base + separator + "search_path=\(schema)&pool_max=8", logger: logger)
+            // A generous row-lock timeout: racing tests on a loaded machine wait longer than production's 5 s.
+            database = try Database.postgres(url: base + separator + "search_path=\(schema)&pool_max=8&lock_timeout=60s", logger: logger)
             cleanup = {
                 try? await withAdmin(base) { admin in
                     try await admin.read { try await $0.sql.raw("DROP SCHEMA \(unsafeRaw: String(schema)) CASCADE").run() }

@@ -44,6 +44,9 @@ struct Harness: Sendable {
             config.sandbox = true
             config.externalURL = "http://scritorio.test"
             config.rateLimits = config.rateLimits.scaledForTests()
+            // Signing happens just before delivery, but on a loaded machine the check can come seconds later; the
+            // stale-signature tests sign a minute in the past, well outside this.
+            config.paddle.signatureTolerance = 30
             configure(&config)
             let outbox = MailOutbox()
             let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)

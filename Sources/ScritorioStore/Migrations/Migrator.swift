@@ -19,9 +19,7 @@ public struct Migrator: Sendable {
             if connection.kind == .postgres {
                 // Two replicas starting together would otherwise race to create the bookkeeping table. The lock is per
                 // schema: stores in other schemas of the same database (tests run dozens at once) never wait on it.
-                // Waiting for another replica's migration is expected, so longer than the usual 5 s row-lock limit.
-                try await connection.sql.raw("SET LOCAL lock_timeout = '120s'").run()
-                try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001, hashtext(current_schema()))").run()
+                try await Self.waitForOtherMigrators(connection)
             }
             try await connection.sql.raw(
                 """
@@ -35,8 +33,7 @@ public struct Migrator: Sendable {
             let ran = try await database.transaction { connection in
                 if connection.kind == .postgres {
                     // Serialises migrators across replicas; released at commit.
-                    try await connection.sql.raw("SET LOCAL lock_timeout = '120s'").run()
-                    try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001, hashtext(current_schema()))").run()
+                    try await Self.waitForOtherMigrators(connection)
                 }
                 let existing = try await connection.sql.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
@@ -57,6 +54,15 @@ public struct Migrator: Sendable {
             throw StoreError.schemaTooNew(found: current, known: Migrations.latestVersion)
         }
         return applied
+    }
+
+    /// Takes the schema's migration lock. A replica starting while another migrates waits as long as that takes
+    /// (the transaction's short row-lock timeout would fail it after seconds); the DDL that follows runs under a
+    /// bounded timeout again, so a migration never queues behind live traffic for long.
+    private static func waitForOtherMigrators(_ connection: SQLConnection) async throws {
+        try await connection.sql.raw("SELECT set_config('lock_timeout', '10min', true)").run()
+        try await connection.sql.raw("SELECT pg_advisory_xact_lock(7242001, hashtext(current_schema()))").run()
+        try await connection.sql.raw("SELECT set_config('lock_timeout', '30s', true)").run()
     }
 
     /// The highest applied version, 0 for an empty database.
