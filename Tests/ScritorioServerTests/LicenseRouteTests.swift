@@ -219,8 +219,10 @@ struct LicenseRouteTests {
     @Test("rate limited per key and per IP, with Retry-After, in the licence shape", arguments: [StoreKind.sqlite])
     func rateLimits(kind: StoreKind) async throws {
         try await Harness.run(kind, configure: {
-            $0.licensing.perKey = RateLimitRule(limit: 2, window: 60)
-            $0.licensing.perIP = RateLimitRule(limit: 5, window: 60)
+            // Hour-long windows: on a loaded machine these calls can take seconds, and a minute's bucket would
+            // refill a token midway.
+            $0.licensing.perKey = RateLimitRule(limit: 2, window: 3600)
+            $0.licensing.perIP = RateLimitRule(limit: 5, window: 3600)
         }) { app in
             for _ in 0..<2 { #expect(try await Self.call(app, "validate", ["license_key": "key-one"]).0 == .notFound) }
             let (limited, answer, headers) = try await Self.call(app, "validate", ["license_key": "key-one"])
@@ -256,6 +258,22 @@ struct LicenseRouteTests {
             }
             let verifier = try await Self.verifier(app)
             #expect(throws: EntitlementTokenVerifier.Failure.self) { try verifier.verify(String(decoding: bytes, as: UTF8.self), now: Date()) }
+        }
+    }
+
+    @Test("a key issued by a replica with another secret is never shown wrong (hint only)", arguments: [StoreKind.sqlite])
+    func otherSecret(kind: StoreKind) async throws {
+        try await Harness.run(kind) { app in
+            let (token, user) = try await Self.user(app)
+            let other = BillingApplier(catalog: .sandbox, grace: 0, licenseSecret: Data(repeating: 1, count: 32))
+            let change = SubscriptionChange(
+                provider: .paddle, mode: .test, subscriptionID: "sub_01othersecret000000000000", customerID: nil, userID: UserID(user),
+                status: .active, priceIDs: [Self.price], currentPeriodStart: Date(), currentPeriodEnd: Date().addingTimeInterval(86_400),
+                scheduledCancelAt: nil, canceledAt: nil, occurredAt: Date())
+            _ = try await app.database.transaction { try await other.apply(.subscription(change), now: Date(), on: $0) }
+            let listed = try JSONDecoder().decode(LicensesResponse.self, from: Data(
+                try await app.request(.get, "/v1/me/licenses", bearer: token, apikey: false).raw.utf8)).licenses
+            #expect(listed.count == 1 && listed.first?.key == nil && listed.first?.keyHint.count == 5)
         }
     }
 

@@ -93,6 +93,9 @@ def start_server(extra_env: dict, store: str) -> Server:
         "SCRITORIO_PUBLISHABLE_KEY": KEY,
         "SCRITORIO_EXTERNAL_URL": url,
         "SCRITORIO_RATE_LIMIT_MULTIPLIER": "100",
+        # Servers on one PostgreSQL database are replicas (any one's processor may apply another's webhooks), and
+        # replicas share the secret Scritorio's licence keys are derived from.
+        "SCRITORIO_LICENSE_SECRET": "e2e-licence-secret-shared-by-every-server",
     })
     if store == "postgres":
         # The harness hands us a ready (empty or already migrated) database;

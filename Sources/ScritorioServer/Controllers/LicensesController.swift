@@ -128,8 +128,12 @@ struct LicensesController: Sendable {
         let stored = try await service.database.read { try await LicenseRepository.licenses(of: identity.userID, on: $0) }
         let now = service.now()
         return JSONResponse(LicensesResponse(licenses: stored.map { license in
+            // Derived again from the secret; shown only if it is the stored one (a replica configured with another
+            // secret must not show a key that would not validate).
             let key = license.issuer == .scritorio
-                ? licenseSecret.map { ScritorioLicenseKey.derive(secret: $0, licenseID: license.providerLicenseID) } : nil
+                ? licenseSecret.map { ScritorioLicenseKey.derive(secret: $0, licenseID: license.providerLicenseID) }
+                    .flatMap { LicenseKeyDigest.hash($0) == license.keyHash ? $0 : nil }
+                : nil
             return LicenseDTO(
                 id: license.id.uuidString.lowercased(), provider: license.provider.rawValue, key: key, keyHint: license.keyHint ?? "",
                 status: LicenseRules.displayedStatus(license.state, now: now).rawValue, activationLimit: license.activationLimit,
