@@ -6,16 +6,14 @@ import ScritorioCore
 /// current; rotated-out keys stay published in the JWKS until tokens they signed have expired, so rotation never
 /// signs anybody out.
 public struct SigningKeys: Sendable {
-    struct StoredKey: Codable {
+    struct StoredKey: RotatableStoredKey {
         var kid: String
         var private_key_pem: String
         var created_at: Date
         var retired_at: Date?
     }
 
-    struct File: Codable {
-        var keys: [StoredKey]
-    }
+    typealias File = KeyFile<StoredKey>
 
     /// Signs new tokens.
     public let current: JWTSigningKey
@@ -43,10 +41,10 @@ public struct SigningKeys: Sendable {
     /// Loads the keys, creating the first one on first start. A PEM from the environment, when given, is the
     /// current key; keys in the file remain valid for verification.
     public static func load(directory: String, environmentPEM: String?, now: Date) throws -> SigningKeys {
-        var file = try readFile(directory: directory)
+        var file = try File.read(path: path(in: directory))
         if file.keys.isEmpty && environmentPEM == nil {
             file.keys = [newStoredKey(now: now)]
-            try write(file, directory: directory)
+            try file.write(path: path(in: directory))
         }
         // The newest key is first: `rotate` inserts there.
         var keys = try file.keys.map(signingKey)
@@ -63,14 +61,10 @@ public struct SigningKeys: Sendable {
     /// Makes a new current key; the old one is retired but stays published for `keepRetiredFor`.
     @discardableResult
     public static func rotate(directory: String, now: Date, keepRetiredFor: TimeInterval) throws -> String {
-        var file = try readFile(directory: directory)
-        for index in file.keys.indices where file.keys[index].retired_at == nil {
-            file.keys[index].retired_at = now
-        }
-        file.keys.removeAll { ($0.retired_at.map { now.timeIntervalSince($0) > keepRetiredFor }) ?? false }
+        var file = try File.read(path: path(in: directory))
         let key = newStoredKey(now: now)
-        file.keys.insert(key, at: 0)
-        try write(file, directory: directory)
+        file.rotate(to: key, now: now, keepRetiredFor: keepRetiredFor)
+        try file.write(path: path(in: directory))
         return key.kid
     }
 
@@ -83,26 +77,6 @@ public struct SigningKeys: Sendable {
 
     private static func signingKey(_ stored: StoredKey) throws -> JWTSigningKey {
         JWTSigningKey(kid: stored.kid, material: .es256(try P256.Signing.PrivateKey(pemRepresentation: stored.private_key_pem)))
-    }
-
-    private static func readFile(directory: String) throws -> File {
-        let url = URL(fileURLWithPath: path(in: directory))
-        guard FileManager.default.fileExists(atPath: url.path) else { return File(keys: []) }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(File.self, from: Data(contentsOf: url))
-    }
-
-    private static func write(_ file: File, directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let path = path(in: directory)
-        let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(file), attributes: [.posixPermissions: 0o600])
-        // rename(2) replaces atomically, so a crash never leaves a half-written key file.
-        guard rename(temporary, path) == 0 else { throw ConfigError(description: "cannot write \(path)") }
     }
 }
 

@@ -7,7 +7,7 @@ import ScritorioCore
 /// stay published in the JWKS until every document they signed has expired, so rotation never makes an app's
 /// cached document unverifiable.
 public struct EntitlementKeys: Sendable {
-    struct StoredKey: Codable {
+    struct StoredKey: RotatableStoredKey {
         var kid: String
         /// base64url of the raw 32-byte private key.
         var private_key: String
@@ -15,9 +15,7 @@ public struct EntitlementKeys: Sendable {
         var retired_at: Date?
     }
 
-    struct File: Codable {
-        var keys: [StoredKey]
-    }
+    typealias File = KeyFile<StoredKey>
 
     /// Signs new documents.
     public let current: EntitlementTokenSigner
@@ -32,10 +30,10 @@ public struct EntitlementKeys: Sendable {
     /// Loads the keys (creating the first on first start). Retired keys older than `keepRetiredFor` are no longer
     /// published. A configured key, when given, signs; the file's keys stay published.
     public static func load(directory: String, configured: String?, now: Date, keepRetiredFor: TimeInterval) throws -> EntitlementKeys {
-        var file = try readFile(directory: directory)
+        var file = try File.read(path: path(in: directory))
         if file.keys.isEmpty && configured == nil {
             file.keys = [newStoredKey(now: now)]
-            try write(file, directory: directory)
+            try file.write(path: path(in: directory))
         }
         var signers = try file.keys
             .filter { key in key.retired_at.map { now.timeIntervalSince($0) <= keepRetiredFor } ?? true }
@@ -57,14 +55,10 @@ public struct EntitlementKeys: Sendable {
     /// Makes a new current key; the previous ones are retired and stay published for `keepRetiredFor`.
     @discardableResult
     public static func rotate(directory: String, now: Date, keepRetiredFor: TimeInterval) throws -> String {
-        var file = try readFile(directory: directory)
-        for index in file.keys.indices where file.keys[index].retired_at == nil {
-            file.keys[index].retired_at = now
-        }
-        file.keys.removeAll { ($0.retired_at.map { now.timeIntervalSince($0) > keepRetiredFor }) ?? false }
+        var file = try File.read(path: path(in: directory))
         let key = newStoredKey(now: now)
-        file.keys.insert(key, at: 0)
-        try write(file, directory: directory)
+        file.rotate(to: key, now: now, keepRetiredFor: keepRetiredFor)
+        try file.write(path: path(in: directory))
         return key.kid
     }
 
@@ -91,26 +85,6 @@ public struct EntitlementKeys: Sendable {
         return StoredKey(
             kid: JWK.thumbprint(ed25519: key.publicKey), private_key: Base64URL.encode(key.rawRepresentation), created_at: now,
             retired_at: nil)
-    }
-
-    private static func readFile(directory: String) throws -> File {
-        let url = URL(fileURLWithPath: path(in: directory))
-        guard FileManager.default.fileExists(atPath: url.path) else { return File(keys: []) }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        return try decoder.decode(File.self, from: Data(contentsOf: url))
-    }
-
-    private static func write(_ file: File, directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let path = path(in: directory)
-        let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(file), attributes: [.posixPermissions: 0o600])
-        // rename(2) replaces atomically, so a crash never leaves a half-written key file.
-        guard rename(temporary, path) == 0 else { throw ConfigError(description: "cannot write \(path)") }
     }
 }
 
