@@ -50,6 +50,34 @@ struct LicenseApplierTests {
         }
     }
 
+    @Test("a key without a variant (as Lemon Squeezy sends it) takes its subscription's, whichever arrives first", arguments: TestStores.kinds)
+    func variantFromSubscription(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let applier = BillingApplier(catalog: Self.catalog, grace: 0)
+            for keyFirst in [true, false] {
+                let user = UserID.random()
+                let suffix = keyFirst ? "1" : "2"
+                var key = Self.key(.active, at: 10, user: user, id: "70\(suffix)")
+                key.variantID = nil
+                key.orderID = "order-\(suffix)"
+                let subscription = SubscriptionChange(
+                    provider: .lemonSqueezy, mode: .test, subscriptionID: "sub-\(suffix)", customerID: "77", userID: user,
+                    status: .canceled, priceIDs: ["5"], currentPeriodStart: Self.t0, currentPeriodEnd: Self.t0,
+                    scheduledCancelAt: nil, canceledAt: Self.t0, occurredAt: Self.t0, firstOrderID: "order-\(suffix)")
+                let events: [BillingEvent] = keyFirst ? [.license(key), .subscription(subscription)] : [.subscription(subscription), .license(key)]
+                for event in events {
+                    _ = try await database.transaction { try await applier.apply(event, now: Self.t0.addingTimeInterval(100), on: $0) }
+                }
+                let (plan, stored) = try await database.read { db in
+                    (try await Self.plan(user, db), try await LicenseRepository.licenses(of: user, on: db))
+                }
+                #expect(stored.first?.variantID == "5" && stored.first?.planCode == "pro_lifetime", "key first: \(keyFirst)")
+                // The subscription has ended: a key sold with it grants nothing on its own.
+                #expect(plan == .free, "key first: \(keyFirst)")
+            }
+        }
+    }
+
     @Test("no owner: the key is stored (an app can use it) and the event is an orphan; an admin's link applies it", arguments: TestStores.kinds)
     func orphans(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in

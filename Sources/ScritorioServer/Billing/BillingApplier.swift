@@ -59,6 +59,11 @@ struct BillingApplier: Sendable {
             try await BillingRepository.save(change, userID: user, planCode: plan?.code, now: now, on: db)
             if let order = change.firstOrderID {
                 try await BillingRepository.linkOrder(provider: change.provider, orderID: order, subscriptionID: change.subscriptionID, on: db)
+                if let variant = change.priceIDs.first {
+                    // A key that arrived before its subscription learns what it was sold as; `recompute` below grants it.
+                    try await LicenseRepository.assignPurchase(
+                        provider: change.provider, orderID: order, variantID: variant, planCode: plan?.code, on: db)
+                }
             }
             if let plan { try await issueLicense(for: change, plan: plan, user: user, now: now, on: db) }
             try await recompute(user, now: now, on: db)
@@ -91,6 +96,11 @@ struct BillingApplier: Sendable {
     /// without a known owner is still stored, so an app can activate it, and the event is kept as an orphan for
     /// an admin to link.
     func apply(license change: LicenseKeyChange, now: Date, linkedUser: UserID? = nil, on db: SQLConnection) async throws -> Outcome {
+        var change = change
+        if change.variantID == nil, let order = change.orderID {
+            // Lemon Squeezy's key objects carry no variant: take the one of the subscription its order started.
+            change.variantID = try await BillingRepository.priceID(provider: change.provider, startedBy: order, on: db)
+        }
         if let variant = change.variantID, catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: [variant]) {
             return .wrongMode
         }
@@ -163,9 +173,14 @@ struct BillingApplier: Sendable {
 
     /// Subscription grants from the access rule, then the member's plan from all grants.
     func recompute(_ user: UserID, now: Date, on db: SQLConnection) async throws {
+        // What each subscription decides, by its id and by the order that started it: a key sold with a
+        // subscription grants no longer than the subscription does.
+        var decisions: [String: AccessDecision] = [:]
         for stored in try await BillingRepository.subscriptions(of: user, on: db) {
             let change = stored.change
             let decision = AccessRule.decide(change.snapshot, now: now, grace: grace)
+            decisions[change.subscriptionID] = decision
+            if let order = change.firstOrderID { decisions["order:" + order] = decision }
             let codes = stored.planCode.flatMap { catalog.plan(code: $0)?.entitlements }
                 ?? catalog.entitlements(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs)
             for code in codes {
@@ -175,16 +190,19 @@ struct BillingApplier: Sendable {
                     userID: user, now: now, on: db)
             }
         }
-        // A licence grants its plan's codes to its owner while it is usable and unexpired.
+        // A licence grants its plan's codes to its owner while it is usable, unexpired, and (if it came with a
+        // subscription) while that subscription grants access.
         for license in try await LicenseRepository.licenses(of: user, on: db) {
             let codes = license.planCode.flatMap { catalog.plan(code: $0)?.licenseEntitlements }
                 ?? license.variantID.map { catalog.plan(provider: license.provider, mode: license.mode, priceID: $0)?.licenseEntitlements ?? [] }
                 ?? []
-            let usable = license.status.isUsable
+            let subscription = license.subscriptionID.flatMap { decisions[$0] } ?? license.orderID.flatMap { decisions["order:" + $0] }
+            let usable = license.status.isUsable && subscription?.granted != false
+            let endsAt = [license.expiresAt, subscription?.until].compactMap { $0 }.min()
             for code in codes {
                 try await BillingRepository.saveGrant(
                     Grant(code: code, source: .license(license.id.uuidString.lowercased()), startsAt: nil,
-                          endsAt: usable ? license.expiresAt : nil, revokedAt: usable ? nil : now),
+                          endsAt: usable ? endsAt : nil, revokedAt: usable ? nil : now),
                     userID: user, now: now, on: db)
             }
         }

@@ -59,6 +59,17 @@ public enum LicenseRepository {
     /// changes once stored; the owner is kept once known (a later event without one does not unlink it).
     /// Runs in the caller's transaction; the stored row is locked first on PostgreSQL.
     @discardableResult
+    /// Gives the keys of a purchase the variant and plan they were sold as. Lemon Squeezy's licence-key objects name
+    /// their order but not its variant; the subscription that order started does, whichever arrives first.
+    public static func assignPurchase(
+        provider: BillingProvider, orderID: String, variantID: String, planCode: String?, on db: SQLConnection
+    ) async throws {
+        try await db.sql.raw("""
+            UPDATE license_keys SET variant_id = \(bind: variantID), plan_code = COALESCE(plan_code, \(bind: planCode))
+            WHERE provider = \(bind: provider.rawValue) AND provider_order_id = \(bind: orderID) AND variant_id IS NULL
+            """).run()
+    }
+
     public static func upsert(
         _ change: LicenseKeyChange, userID: UserID?, planCode: String?, issuer: LicenseIssuer, now: Date, on db: SQLConnection
     ) async throws -> UpsertOutcome {
