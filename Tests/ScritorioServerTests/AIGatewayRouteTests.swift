@@ -94,6 +94,11 @@ struct AIGatewayRouteTests {
             let unknown = try await h.ai("completions/legacy", json: Self.chat, token: token)
             #expect(unknown.status == .notFound && unknown.openAIError?["type"] as? String == "invalid_request_error")
             #expect(unknown.headers[HTTPField.Name("x-request-id")!] != nil)
+            for max in [-5, 0, Int64.max] {
+                let out = try await h.ai("chat/completions", json: Self.chat("hi", extra: ["max_tokens": max]), token: token)
+                #expect(out.status == .badRequest && out.openAIError?["code"] as? String == "integer_out_of_range", "max_tokens \(max)")
+                #expect(out.openAIError?["param"] as? String == "max_tokens")
+            }
             // Nothing was reserved or recorded for requests refused before the allowance.
             #expect(try await h.events(user).isEmpty)
             // Signing out ends the token on /ai/v1 at once.
@@ -113,6 +118,11 @@ struct AIGatewayRouteTests {
             #expect(failed.openAIError?["message"] as? String == "The sandbox was told to answer 500.")
             let limited = try await h.ai("chat/completions", json: Self.chat("x #sandbox:status=429"), token: token)
             #expect(limited.status == .tooManyRequests && limited.openAIError?["code"] as? String == "rate_limit_exceeded")
+            // The upstream refusing the gateway's key is the gateway's fault, and its answer (which names part of
+            // the key) never reaches the caller.
+            let refused = try await h.ai("chat/completions", json: Self.chat("x #sandbox:status=401"), token: token)
+            #expect(refused.status == .badGateway && refused.openAIError?["code"] as? String == "upstream_auth")
+            #expect(!refused.raw.contains("sk-"))
             let slow = try await h.ai("chat/completions", json: Self.chat("x #sandbox:latency=3000"), token: token)
             #expect(slow.status == .gatewayTimeout)
             #expect(slow.openAIError?["type"] as? String == "timeout")
@@ -123,12 +133,15 @@ struct AIGatewayRouteTests {
             #expect(broken.raw.contains("upstream_stream_failed"))
             #expect(!broken.raw.contains("[DONE]"))
             let events = try await h.events(user)
-            #expect(events.map(\.outcome) == ["upstream_error", "upstream_error", "timeout", "failed"])
-            #expect(events.map(\.status) == [500, 429, 504, 200])
+            #expect(events.map(\.outcome) == ["upstream_error", "upstream_error", "upstream_auth", "timeout", "failed"])
+            #expect(events.map(\.status) == [500, 429, 502, 504, 200])
             // The broken stream reported no usage: its reservation is charged (prompt bytes + the plan's 1024).
             day = try #require(try await h.usage(token)["day"] as? [String: Any])
-            #expect(day["tokens_used"] as? Int == Int(events[3].tokens))
-            #expect(events[3].tokens > 1024)
+            #expect(day["tokens_used"] as? Int == Int(events[4].tokens))
+            #expect(events[4].tokens > 1024)
+            // Knobs outside what HTTP allows are ignored by the fake, never a crash.
+            let wild = try await h.ai("chat/completions", json: Self.chat("x #sandbox:status=1000 #sandbox:tokens=9223372036854775807"), token: token)
+            #expect(wild.status == .ok)
         }
     }
 

@@ -39,6 +39,13 @@ public struct AIUsage: Sendable, Equatable {
     }
 
     /// The usage in a JSON answer or stream event, or `nil` when it has none.
+    /// Audio seconds rounded up; a duration the upstream reports out of any sane range (or not a number) is 0
+    /// rather than a trap.
+    static func wholeSeconds(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite, seconds > 0, seconds < 1e9 else { return 0 }
+        return Int64(seconds.rounded(.up))
+    }
+
     public static func parse(_ json: some Collection<UInt8>) -> AIUsage? {
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(json)) else { return nil }
         if let wire = envelope.usage ?? envelope.response?.usage {
@@ -46,9 +53,9 @@ public struct AIUsage: Sendable, Equatable {
                 inputTokens: wire.prompt_tokens ?? wire.input_tokens ?? 0,
                 outputTokens: wire.completion_tokens ?? wire.output_tokens ?? 0,
                 cachedTokens: wire.prompt_tokens_details?.cached_tokens ?? wire.input_tokens_details?.cached_tokens ?? 0,
-                audioSeconds: Int64((wire.seconds ?? envelope.duration ?? 0).rounded(.up)))
+                audioSeconds: Self.wholeSeconds(wire.seconds ?? envelope.duration ?? 0))
         }
-        if let duration = envelope.duration { return AIUsage(audioSeconds: Int64(duration.rounded(.up))) }
+        if let duration = envelope.duration { return AIUsage(audioSeconds: Self.wholeSeconds(duration)) }
         return nil
     }
 }
@@ -103,6 +110,7 @@ public struct AIPriceTable: Sendable, Equatable {
             + Double(cached) * (price.cachedInput ?? price.input)
             + Double(usage.outputTokens) * price.output
             + Double(usage.audioSeconds) * (price.audioPerMinute ?? 0) * 1_000_000 / 60
-        return Int64(micros.rounded())
+        // A price table or usage out of any sane range costs nothing rather than trapping.
+        return Int64(exactly: micros.rounded()) ?? 0
     }
 }

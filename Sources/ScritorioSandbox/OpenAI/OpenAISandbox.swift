@@ -47,14 +47,20 @@ public final class OpenAISandbox: Sendable {
 
         mutating func apply(_ key: String, _ value: String) {
             switch key {
-            case "status": status = Int(value)
-            case "latency": latencyMs = Int(value) ?? 0
-            case "chunk_delay": chunkDelayMs = Int(value) ?? 0
-            case "tokens": tokens = Int(value)
-            case "fail_after": failAfter = Int(value)
+            // Clamped: the knobs come from request text, and an HTTP status outside 100...599, a billion tokens or
+            // an overflowing count must not bring the process down.
+            case "status": status = Int(value).flatMap { (100...599).contains($0) ? $0 : nil }
+            case "latency": latencyMs = Self.clamp(value, to: 60_000) ?? 0
+            case "chunk_delay": chunkDelayMs = Self.clamp(value, to: 60_000) ?? 0
+            case "tokens": tokens = Self.clamp(value, to: 100_000)
+            case "fail_after": failAfter = Self.clamp(value, to: 1_000_000)
             case "no_usage": noUsage = value != "0"
             default: break
             }
+        }
+
+        static func clamp(_ value: String, to limit: Int) -> Int? {
+            Int(value).map { min(max($0, 0), limit) }
         }
 
         static func read(text: String, headers: [(String, String)]) -> Knobs {

@@ -74,6 +74,12 @@ struct AIGatewayController: Sendable {
             guard let model = facts.model, !model.isEmpty else {
                 throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model")
             }
+            if let max = facts.maxOutputTokens, !(1...OpenAIError.maxOutputTokens).contains(max) {
+                // A negative maximum would reserve less than nothing; a huge one would overflow the estimate.
+                throw OpenAIError.invalidRequest(
+                    "max_tokens must be an integer from 1 to \(OpenAIError.maxOutputTokens).", param: "max_tokens",
+                    code: "integer_out_of_range")
+            }
             let plan = try await gateway.plan(for: identity.userID)
             guard plan.allows(model: model) else { throw OpenAIError.modelNotInPlan(model, plan: plan.code) }
             let prepared = AIEstimator.prepare(operation, body: bytes, facts: facts, defaultMaxOutput: plan.defaultMaxOutputTokens)
@@ -162,6 +168,11 @@ struct AIGatewayController: Sendable {
                 // Part of an answer may have been produced: the reservation is charged.
                 await settlement.settle(usage: nil, status: 504, outcome: "failed")
                 throw OpenAIError.timeout
+            }
+            if response.status == 401 {
+                gateway.logger.error("AI upstream rejected the gateway's API key", metadata: ["request_id": "\(ticket.requestID)"])
+                await settlement.settle(usage: AIUsage(), status: 502, outcome: "upstream_auth")
+                throw OpenAIError.upstreamCredentials
             }
             if response.status >= 400 {
                 // Upstream errors pass through as they are; OpenAI does not bill them, so nothing is owed.

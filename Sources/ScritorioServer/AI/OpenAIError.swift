@@ -33,6 +33,16 @@ struct OpenAIError: Error, Sendable {
     static let unreachable = OpenAIError(
         status: .badGateway, message: "The upstream could not be reached.", type: "server_error", code: "upstream_unreachable")
 
+    /// The upstream refused the gateway's own key. Its answer names part of that key and would tell the caller
+    /// their token is wrong, so it is never passed on.
+    static let upstreamCredentials = OpenAIError(
+        status: .badGateway, message: "The AI gateway's upstream credentials were rejected.", type: "server_error",
+        code: "upstream_auth")
+
+    /// The largest output a request may ask for: far above any model's, and small enough that an estimate never
+    /// overflows.
+    static let maxOutputTokens: Int64 = 1 << 32
+
     static let notConfigured = OpenAIError(
         status: .serviceUnavailable, message: "The AI gateway has no upstream configured.", type: "server_error", code: "not_configured")
 
