@@ -19,6 +19,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Run the local fakes (mail outbox, Google issuer) in-process (env SCRITORIO_SANDBOX=1).") var sandbox = false
 
     func run() async throws {
+        ServerRuntime.configure()
         var config = try common.config()
         if let host { config.host = host }
         if let port { config.port = port }

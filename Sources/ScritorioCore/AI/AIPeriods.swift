@@ -2,7 +2,7 @@ import Foundation
 
 /// The user's current quota periods. Days and months start at the user's anchor (its time of day, and its day
 /// of the month, clamped to the month's length), so a period never depends on when the first request came.
-public struct AIPeriods: Sendable, Equatable {
+public struct AIPeriods: Sendable, Hashable {
     public var dayStart: Date
     public var dayEnd: Date
     public var monthStart: Date

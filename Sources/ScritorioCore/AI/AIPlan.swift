@@ -1,7 +1,7 @@
 import Foundation
 
 /// Limits of an AI plan for the user's current periods. `nil` means unlimited.
-public struct AILimits: Sendable, Equatable, Codable {
+public struct AILimits: Sendable, Hashable, Codable {
     public var tokensPerDay: Int64?
     public var tokensPerMonth: Int64?
     public var requestsPerDay: Int64?

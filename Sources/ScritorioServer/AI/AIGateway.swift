@@ -57,8 +57,15 @@ struct AIGateway: Sendable {
         do {
             let identity = try await authenticator.verifiedIdentity(request)
             guard authenticator.builtIn else { return identity }
-            // Signing out or deleting the account ends the token at once. A session belongs to its user (deleting
-            // the user deletes it), so one lookup answers both.
+            // Signing out or deleting the account ends the token. A session belongs to its user (deleting the user
+            // deletes it), so one lookup answers both. A live session is believed for `planCacheSeconds` (1 s), as
+            // the plan is: a busy client costs one lookup a second instead of one per request, and a session ended
+            // on any replica stops working here within that second (the token alone would last until it expires).
+            let at = now()
+            let key = (identity.sessionID?.rawValue.uuidString ?? "-") + identity.userID.rawValue.uuidString
+            if config.planCacheSeconds > 0, let seen = anchors.sessions.withLock({ $0[key] }), at.timeIntervalSince(seen) < config.planCacheSeconds {
+                return identity
+            }
             let alive = try await database.read { db in
                 if let session = identity.sessionID {
                     return try await SessionRepository.exists(id: session, userID: identity.userID, on: db)
@@ -66,6 +73,12 @@ struct AIGateway: Sendable {
                 return try await UserRepository.find(id: identity.userID, on: db) != nil
             }
             guard alive else { throw OpenAIError.authentication("Incorrect API key provided: the session of this access token has ended.") }
+            if config.planCacheSeconds > 0 {
+                anchors.sessions.withLock { cache in
+                    if cache.count > 100_000 { cache.removeAll() }
+                    cache[key] = at
+                }
+            }
             return identity
         } catch let error as APIError where error.status == .serviceUnavailable {
             throw OpenAIError(status: .serviceUnavailable, message: error.message, type: "server_error", code: "auth_unavailable")
@@ -211,10 +224,7 @@ struct AIGateway: Sendable {
     /// One conditional reservation: through the group commit on SQLite, one autocommit statement on PostgreSQL.
     func reserveOnce(_ job: AIWriteQueue.ReserveJob) async throws -> AIReservation? {
         if let queue { return try await queue.reserve(job) }
-        return try await database.read {
-            try await AIRepository.reserve(
-                userID: job.userID, plan: job.plan, limits: job.limits, periods: job.periods, estimate: job.estimate, now: job.now, on: $0)
-        }
+        return try await database.read { try await job.reserve(on: $0) }
     }
 
     /// Gives the whole reservation back (the upstream failed, nothing is owed), still writing the event.
@@ -252,6 +262,8 @@ final class AnchorCache: Sendable {
     let cache = Mutex<[UserID: Date]>([:])
     /// Plans by user, with when they were read.
     let plans = Mutex<[UserID: (plan: AIPlan, at: Date)]>([:])
+    /// Sessions (or, for tokens without one, users) last found alive, with when.
+    let sessions = Mutex<[String: Date]>([:])
 }
 
 extension String {

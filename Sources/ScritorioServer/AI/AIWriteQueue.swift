@@ -15,6 +15,24 @@ actor AIWriteQueue {
         var periods: AIPeriods
         var estimate: AIUsage
         var now: Date
+
+        /// The conditional reservation of this job, or of `count` jobs like it whose estimates sum to `estimate`.
+        func reserve(estimate: AIUsage? = nil, count: Int64 = 1, on db: SQLConnection) async throws -> AIReservation? {
+            let reserved = try await AIRepository.reserve(
+                userID: userID, plan: plan, limits: limits, periods: periods, estimate: estimate ?? self.estimate, requests: count,
+                now: now, on: db)
+            return reserved.map { _ in AIReservation(userID: userID, periods: periods, estimate: self.estimate) }
+        }
+
+        /// Jobs that one statement can reserve together: same user, plan, limits and periods.
+        struct GroupKey: Hashable {
+            var userID: UserID
+            var plan: String
+            var limits: AILimits
+            var periods: AIPeriods
+        }
+
+        var groupKey: GroupKey { GroupKey(userID: userID, plan: plan, limits: limits, periods: periods) }
     }
 
     private let database: Database
@@ -61,13 +79,7 @@ actor AIWriteQueue {
                 let results = try await database.transaction { db in
                     // Settlements first: they can only give allowance back.
                     if !batch.isEmpty { try await AIRepository.settle(batch: batch, on: db) }
-                    var results: [AIReservation?] = []
-                    for job in jobs {
-                        results.append(try await AIRepository.reserve(
-                            userID: job.userID, plan: job.plan, limits: job.limits, periods: job.periods, estimate: job.estimate,
-                            now: job.now, on: db))
-                    }
-                    return results
+                    return try await Self.reserve(jobs, on: db)
                 }
                 for (entry, result) in zip(reserving, results) { entry.waiter.resume(returning: result) }
                 for entry in settling { entry.waiter.resume() }
@@ -86,11 +98,7 @@ actor AIWriteQueue {
                 for entry in reserving {
                     let job = entry.job
                     do {
-                        let result = try await database.transaction {
-                            try await AIRepository.reserve(
-                                userID: job.userID, plan: job.plan, limits: job.limits, periods: job.periods, estimate: job.estimate,
-                                now: job.now, on: $0)
-                        }
+                        let result = try await database.transaction { try await job.reserve(on: $0) }
                         entry.waiter.resume(returning: result)
                     } catch {
                         entry.waiter.resume(throwing: error)
@@ -99,5 +107,33 @@ actor AIWriteQueue {
             }
         }
         draining = false
+    }
+
+    /// Reserves `jobs` in order, as one by one would: a user's requests of the batch are first tried as one sum
+    /// (when it fits, each of them would have fitted in turn), and one by one only when it does not.
+    static func reserve(_ jobs: [ReserveJob], on db: SQLConnection) async throws -> [AIReservation?] {
+        var results = [AIReservation?](repeating: nil, count: jobs.count)
+        var groups: [ReserveJob.GroupKey: [Int]] = [:]
+        var order: [ReserveJob.GroupKey] = []
+        for (index, job) in jobs.enumerated() {
+            let key = job.groupKey
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(index)
+        }
+        for key in order {
+            let members = groups[key] ?? []
+            if members.count > 1 {
+                let sum = members.reduce(AIUsage()) { total, index in
+                    AIUsage(inputTokens: total.totalTokens + jobs[index].estimate.totalTokens,
+                            audioSeconds: total.audioSeconds + jobs[index].estimate.audioSeconds)
+                }
+                if try await jobs[members[0]].reserve(estimate: sum, count: Int64(members.count), on: db) != nil {
+                    for index in members { results[index] = AIReservation(userID: key.userID, periods: key.periods, estimate: jobs[index].estimate) }
+                    continue
+                }
+            }
+            for index in members { results[index] = try await jobs[index].reserve(on: db) }
+        }
+        return results
     }
 }

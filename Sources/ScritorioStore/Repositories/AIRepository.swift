@@ -7,6 +7,12 @@ public struct AIReservation: Sendable, Equatable {
     public var userID: UserID
     public var periods: AIPeriods
     public var estimate: AIUsage
+
+    public init(userID: UserID, periods: AIPeriods, estimate: AIUsage) {
+        self.userID = userID
+        self.periods = periods
+        self.estimate = estimate
+    }
 }
 
 /// One request's line in the ledger.
@@ -102,10 +108,11 @@ public enum AIRepository {
         return try stored?.decode(column: "anchor_at", as: Date?.self) ?? anchor
     }
 
-    /// Reserves `estimate` (and counts one request) if every limit still holds; `nil` when one does not.
-    /// Limits are the plan's, each replaced by the row's override where the admin set one.
+    /// Reserves `estimate` (and counts `requests` requests) if every limit still holds; `nil` when one does not.
+    /// Limits are the plan's, each replaced by the row's override where the admin set one. Several requests of
+    /// one user may be reserved as their sum: if the sum fits, each of them in turn would have fit.
     public static func reserve(
-        userID: UserID, plan: String, limits: AILimits, periods: AIPeriods, estimate: AIUsage, now: Date,
+        userID: UserID, plan: String, limits: AILimits, periods: AIPeriods, estimate: AIUsage, requests: Int64 = 1, now: Date,
         on db: SQLConnection
     ) async throws -> AIReservation? {
         let tokens = estimate.totalTokens
@@ -113,15 +120,15 @@ public enum AIRepository {
         let minute = periods.minuteStart, day = periods.dayStart, month = periods.monthStart
         let rows = try await db.sql.raw("""
             UPDATE ai_user_plans SET
-              minute_requests = (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + 1,
+              minute_requests = (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + \(bind: requests),
               minute_start = \(bind: minute),
               day_tokens_used = CASE WHEN day_start = \(bind: day) THEN day_tokens_used ELSE 0 END,
               day_tokens_reserved = (CASE WHEN day_start = \(bind: day) THEN day_tokens_reserved ELSE 0 END) + \(bind: tokens),
-              day_requests = (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + 1,
+              day_requests = (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + \(bind: requests),
               day_start = \(bind: day),
               month_tokens_used = CASE WHEN period_start = \(bind: month) THEN month_tokens_used ELSE 0 END,
               month_tokens_reserved = (CASE WHEN period_start = \(bind: month) THEN month_tokens_reserved ELSE 0 END) + \(bind: tokens),
-              month_requests = (CASE WHEN period_start = \(bind: month) THEN month_requests ELSE 0 END) + 1,
+              month_requests = (CASE WHEN period_start = \(bind: month) THEN month_requests ELSE 0 END) + \(bind: requests),
               month_audio_used = CASE WHEN period_start = \(bind: month) THEN month_audio_used ELSE 0 END,
               month_audio_reserved = (CASE WHEN period_start = \(bind: month) THEN month_audio_reserved ELSE 0 END) + \(bind: audio),
               period_start = \(bind: month),
@@ -130,9 +137,9 @@ public enum AIRepository {
               monthly_token_quota = COALESCE(tokens_per_month_override, \(bind: limits.tokensPerMonth)),
               updated_at = \(bind: now)
             WHERE user_id = \(bind: userID.rawValue)
-              AND (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + 1
+              AND (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + \(bind: requests)
                   <= COALESCE(requests_per_minute_override, \(bind: limits.requestsPerMinute ?? unlimited))
-              AND (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + 1 <= \(bind: limits.requestsPerDay ?? unlimited)
+              AND (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + \(bind: requests) <= \(bind: limits.requestsPerDay ?? unlimited)
               AND (CASE WHEN day_start = \(bind: day) THEN day_tokens_used + day_tokens_reserved ELSE 0 END) + \(bind: tokens)
                   <= COALESCE(tokens_per_day_override, \(bind: limits.tokensPerDay ?? unlimited))
               AND (CASE WHEN period_start = \(bind: month) THEN month_tokens_used + month_tokens_reserved ELSE 0 END) + \(bind: tokens)

@@ -1,0 +1,51 @@
+import Foundation
+import SQLKit
+import ScritorioCore
+import ScritorioStore
+import ScritorioTestSupport
+import Testing
+
+@testable import ScritorioServer
+
+@Suite("AI group commit: a batch's reservations decide as one by one would")
+struct AIWriteQueueTests {
+    static let anchor = Date(timeIntervalSince1970: 1_790_000_000)
+
+    static func jobs(_ user: UserID, limits: AILimits, estimates: [Int64], now: Date) -> [AIWriteQueue.ReserveJob] {
+        estimates.map {
+            AIWriteQueue.ReserveJob(
+                userID: user, plan: "free", limits: limits, periods: AIPeriods(anchor: anchor, now: now),
+                estimate: AIUsage(inputTokens: $0), now: now)
+        }
+    }
+
+    @Test("a user's requests that fit together are reserved in one go; when they don't, each is decided in turn", arguments: TestStores.kinds)
+    func grouped(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let now = Self.anchor.addingTimeInterval(3_600)
+            let (a, b) = (UserID.random(), UserID.random())
+            for user in [a, b] {
+                _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+            }
+            let limits = AILimits(tokensPerDay: 100, requestsPerMinute: 5)
+            // a: 30 + 30 fit together. b: 40 + 40 + 40 does not; in turn the first two fit and the third (40 > 20
+            // left) does not, while a later 20 still does.
+            let batch = Self.jobs(a, limits: limits, estimates: [30, 30], now: now)
+                + Self.jobs(b, limits: limits, estimates: [40, 40, 40, 20], now: now)
+            let results = try await database.transaction { try await AIWriteQueue.reserve(batch, on: $0) }
+            #expect(results.map { $0 != nil } == [true, true, true, true, false, true])
+            #expect(results.compactMap { $0?.estimate.totalTokens } == [30, 30, 40, 40, 20], "each ticket holds its own estimate")
+            let stateA = try #require(try await database.read { try await AIRepository.state(userID: a, on: $0) })
+            let stateB = try #require(try await database.read { try await AIRepository.state(userID: b, on: $0) })
+            #expect(stateA.dayTokensReserved == 60 && stateA.minuteRequests == 2 && stateA.dayRequests == 2)
+            #expect(stateB.dayTokensReserved == 100 && stateB.minuteRequests == 3)
+            // Requests per minute count each request of a group: 3 more for a (2 held) leaves room for exactly 3.
+            let more = try await database.transaction {
+                try await AIWriteQueue.reserve(Self.jobs(a, limits: limits, estimates: [1, 1, 1, 1], now: now), on: $0)
+            }
+            #expect(more.map { $0 != nil } == [true, true, true, false])
+            let after = try #require(try await database.read { try await AIRepository.state(userID: a, on: $0) })
+            #expect(after.minuteRequests == 5 && after.dayTokensReserved == 63)
+        }
+    }
+}
