@@ -109,6 +109,30 @@ struct AIGatewayRouteTests {
         }
     }
 
+    @Test("a 429 or 5xx from the upstream before the first byte is tried again with backoff, invisibly; once retries run out it passes through")
+    func upstreamRetries() async throws {
+        try await AIHarness.run(.sqlite, retries: 2) { h in
+            let (token, user) = try await h.user()
+            let before = h.upstream.sandbox.currentStats.requests
+            let started = Date()
+            let recovered = try await h.ai("chat/completions", json: Self.chat("x #sandbox:status=503 #sandbox:fail_first=2"), token: token)
+            #expect(recovered.status == .ok)
+            #expect(recovered.json["object"] as? String == "chat.completion")
+            #expect(h.upstream.sandbox.currentStats.requests - before == 3, "two failures, then the answer")
+            #expect(Date().timeIntervalSince(started) >= 0.7, "backoff of 0.25 s then 0.5 s")
+            #expect(recovered.headers[HTTPField.Name("x-upstream-request-id")!] == "req_sandbox")
+            #expect(recovered.headers[HTTPField.Name("x-request-id")!]?.hasPrefix("req_") == true)
+            #expect(recovered.headers[HTTPField.Name("x-request-id")!] != "req_sandbox")
+            let exhausted = try await h.ai("chat/completions", json: Self.chat("y #sandbox:status=429 #sandbox:fail_first=3"), token: token)
+            #expect(exhausted.status == .tooManyRequests)
+            #expect(h.upstream.sandbox.currentStats.requests - before == 6, "one try and two retries")
+            let events = try await h.events(user)
+            #expect(events.map(\.outcome) == ["ok", "upstream_error"])
+            #expect(events[0].tokens > 0 && events[1].tokens == 0)
+            #expect(events[0].requestID == recovered.headers[HTTPField.Name("x-request-id")!])
+        }
+    }
+
     @Test("upstream errors pass through and release the reservation; timeouts are 504; a broken stream ends with an error event")
     func upstreamFailures() async throws {
         try await AIHarness.run(.sqlite, timeout: .seconds(1)) { h in

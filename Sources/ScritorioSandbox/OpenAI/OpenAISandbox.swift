@@ -9,7 +9,8 @@ import Synchronization
 /// text (they pass through any gateway untouched) or `x-sandbox-key: value` headers. Keys: `status` (answer
 /// with that error status), `latency` (ms before the answer), `chunk_delay` (ms between stream chunks),
 /// `tokens` (completion tokens), `fail_after` (drop the stream after that many content chunks), `no_usage`
-/// (leave usage out).
+/// (leave usage out), `fail_first` (with `status`: only the first that many attempts carrying the same
+/// `X-Client-Request-Id` fail, as a transient upstream error does, so a caller's retries can be seen to work).
 public final class OpenAISandbox: Sendable {
     /// Streams started, finished normally, and ended early because the reader went away.
     public struct Stats: Sendable, Equatable {
@@ -20,6 +21,8 @@ public final class OpenAISandbox: Sendable {
     }
 
     private let stats = Mutex(Stats())
+    /// Attempts seen per `X-Client-Request-Id`, for `fail_first`.
+    private let attempts = Mutex<[String: Int]>([:])
     /// Seconds since 1970 written as `created`; fixed so answers are byte-for-byte repeatable.
     public let created: Int
 
@@ -30,6 +33,15 @@ public final class OpenAISandbox: Sendable {
     public var currentStats: Stats { stats.withLock { $0 } }
 
     func record(_ change: (inout Stats) -> Void) { stats.withLock { change(&$0) } }
+
+    /// Counts one more attempt of the client request `id` and returns how many there have been.
+    func attempt(_ id: String) -> Int {
+        attempts.withLock { seen in
+            if seen.count > 10_000 { seen.removeAll() }
+            seen[id, default: 0] += 1
+            return seen[id] ?? 1
+        }
+    }
 
     /// The models the fake knows.
     public static let models = ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1", "text-embedding-3-small", "whisper-1"]
@@ -44,6 +56,7 @@ public final class OpenAISandbox: Sendable {
         var tokens: Int?
         var failAfter: Int?
         var noUsage = false
+        var failFirst: Int?
 
         mutating func apply(_ key: String, _ value: String) {
             switch key {
@@ -55,6 +68,7 @@ public final class OpenAISandbox: Sendable {
             case "tokens": tokens = Self.clamp(value, to: 100_000)
             case "fail_after": failAfter = Self.clamp(value, to: 1_000_000)
             case "no_usage": noUsage = value != "0"
+            case "fail_first": failFirst = Self.clamp(value, to: 1_000)
             default: break
             }
         }

@@ -58,7 +58,14 @@ extension OpenAISandbox {
             return Self.error(400, "you must provide a model parameter")
         }
         if opened.knobs.latencyMs > 0 { try await Task.sleep(for: .milliseconds(opened.knobs.latencyMs)) }
-        if let status = opened.knobs.status, status >= 400 { return Self.error(status) }
+        if let status = opened.knobs.status, status >= 400 {
+            if let failing = opened.knobs.failFirst,
+                attempt(request.headers[HTTPField.Name("x-client-request-id")!] ?? "") > failing
+            {
+                return nil
+            }
+            return Self.error(status)
+        }
         return nil
     }
 

@@ -156,8 +156,11 @@ struct AIGatewayController: Sendable {
             throw OpenAIError.unreachable
         }
         var headers = HTTPFields()
-        for header in response.headers where header.name != "x-request-id" {
-            if let name = HTTPField.Name(header.name) { headers[name] = header.value }
+        for header in response.headers {
+            // Every answer carries the gateway's own request id (the one in the ledger); the upstream's stays
+            // available for a support ticket with the provider.
+            let name = header.name == "x-request-id" ? AIHeaders.upstreamRequestID : HTTPField.Name(header.name)
+            if let name { headers[name] = header.value }
         }
         let isStream = response.status == 200 && (response.header("content-type") ?? "").hasPrefix("text/event-stream")
         guard isStream else {

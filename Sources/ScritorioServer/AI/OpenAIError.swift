@@ -78,6 +78,7 @@ struct OpenAIError: Error, Sendable {
 /// Header names the gateway reads and writes.
 enum AIHeaders {
     static let requestID = HTTPField.Name("x-request-id")!
+    static let upstreamRequestID = HTTPField.Name("x-upstream-request-id")!
     static let shouldRetry = HTTPField.Name("x-should-retry")!
     static let quotaReset = HTTPField.Name("x-quota-reset")!
 }
