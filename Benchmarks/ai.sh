@@ -76,8 +76,9 @@ echo "upstream: $UPSTREAM"
 section "Scritorio gateway"
 GW_PORT=$(free_port)
 mkdir -p "$WORK/gateway"
-# One plan with the benchmark's model and no limits, so every request goes through the full reserve/settle path.
-echo '{"plans":[{"code":"bench","models":["gpt-4o-mini"],"limits":{}}]}' >"$WORK/plans.json"
+# One plan with the benchmark's model and limits no run reaches: every request is checked against all of them
+# in the reservation and settled.
+echo '{"plans":[{"code":"bench","models":["gpt-4o-mini"],"limits":{"tokens_per_day":100000000000,"tokens_per_month":100000000000,"requests_per_minute":100000000,"requests_per_day":100000000}}]}' >"$WORK/plans.json"
 env -i PATH="$PATH" HOME="$HOME" SCRITORIO_LOG_LEVEL=error SCRITORIO_AUTH_AUTOCONFIRM=1 SCRITORIO_RATE_LIMIT_MULTIPLIER=1000 \
     SCRITORIO_PUBLISHABLE_KEY=sb_publishable_bench SCRITORIO_WEBHOOK_PROCESSOR=0 \
     OPENAI_API_KEY=sk-bench-upstream OPENAI_BASE_URL="$UPSTREAM" SCRITORIO_AI_PLANS="$WORK/plans.json" \
@@ -85,9 +86,15 @@ env -i PATH="$PATH" HOME="$HOME" SCRITORIO_LOG_LEVEL=error SCRITORIO_AUTH_AUTOCO
 GW_PID=$!
 PIDS+=($GW_PID)
 wait_http "http://127.0.0.1:$GW_PORT/health"
-TOKEN=$(curl -s -H "apikey: sb_publishable_bench" -H "Content-Type: application/json" \
-    "http://127.0.0.1:$GW_PORT/auth/v1/signup" -d '{"email":"bench@example.com","password":"correct-horse-1"}' |
-    python3 -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
+signup() { # email -> access token
+    curl -s -H "apikey: sb_publishable_bench" -H "Content-Type: application/json" \
+        "http://127.0.0.1:$GW_PORT/auth/v1/signup" -d "{\"email\":\"$1\",\"password\":\"correct-horse-1\"}" |
+        python3 -c 'import sys,json; print(json.load(sys.stdin)["access_token"])'
+}
+# One user (an app's heavy user: the group commit can reserve their concurrent requests together) and 32 users
+# taking turns (a different user on each request, as a busy service sees).
+TOKEN=$(signup bench@example.com)
+TOKENS=$(for i in $(seq 1 32); do signup "bench$i@example.com"; done | tr '\n' ' ')
 
 # --- LiteLLM (core 0, one worker) -------------------------------------------------------------------------
 LL_PID=""
@@ -143,6 +150,9 @@ for mode in plain stream; do
     for conns in 1 32; do
         run upstream "$UPSTREAM/chat/completions" sk-bench-direct "$conns" "$mode"
         run scritorio "http://127.0.0.1:$GW_PORT/ai/v1/chat/completions" "$TOKEN" "$conns" "$mode"
+        if [[ "$conns" == 32 ]]; then
+            run scritorio-32u "http://127.0.0.1:$GW_PORT/ai/v1/chat/completions" "$TOKENS" "$conns" "$mode"
+        fi
         if [[ "$BENCH_LITELLM" == 1 ]]; then
             run litellm "http://127.0.0.1:$LL_PORT/v1/chat/completions" sk-bench-master "$conns" "$mode"
         fi
@@ -159,10 +169,10 @@ import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 gw_rss, ll_rss, events = sys.argv[2], sys.argv[3], sys.argv[4]
 data = {(r[0], int(r[1]), r[2]): (float(r[3]), float(r[4]), float(r[5]), int(r[6] or 0)) for r in rows}
-rss = {"upstream": "", "scritorio": gw_rss, "litellm": ll_rss}
-print(f"{'target':<10} {'conns':>5} {'mode':<7} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'peak RSS MiB':>13}")
+rss = {"upstream": "", "scritorio": gw_rss, "scritorio-32u": gw_rss, "litellm": ll_rss}
+print(f"{'target':<13} {'conns':>5} {'mode':<7} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'peak RSS MiB':>13}")
 for (name, conns, mode), (rps, p50, p99, errors) in sorted(data.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
-    print(f"{name:<10} {conns:>5} {mode:<7} {rps:>10,.0f} {p50:>8.2f} {p99:>8.2f} {errors:>8} {rss.get(name, ''):>13}")
+    print(f"{name:<13} {conns:>5} {mode:<7} {rps:>10,.0f} {p50:>8.2f} {p99:>8.2f} {errors:>8} {rss.get(name, ''):>13}")
 print(f"usage events written by Scritorio: {events}")
 def get(name, conns, mode): return data.get((name, conns, mode))
 print()
@@ -180,6 +190,10 @@ for mode in ("plain", "stream"):
     if gw32 and ll32 and ll32[0] > 0:
         r = gw32[0] / ll32[0]
         print(f"[{mode}] 32 connections: Scritorio / LiteLLM = {r:.1f}x; goal >= 40x: {'met' if r >= 40 else 'NOT met'}")
+    many = get("scritorio-32u", 32, mode)
+    if many and up32:
+        print(f"[{mode}] 32 connections, 32 users: Scritorio / upstream = {many[0] / up32[0]:.2f}", end="")
+        print(f", / LiteLLM = {many[0] / ll32[0]:.1f}x" if ll32 and ll32[0] > 0 else "")
 if gw_rss:
     print(f"Scritorio peak RSS {gw_rss} MiB; goal < 100 MB: {'met' if int(gw_rss) * 1.048576 < 100 else 'NOT met'}")
 if ll_rss:

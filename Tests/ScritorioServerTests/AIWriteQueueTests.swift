@@ -48,4 +48,32 @@ struct AIWriteQueueTests {
             #expect(after.minuteRequests == 5 && after.dayTokensReserved == 63)
         }
     }
+
+    @Test("many users in one batch: one statement for all, and a user whose requests differ in limits is decided one by one", arguments: TestStores.kinds)
+    func manyUsers(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let now = Self.anchor.addingTimeInterval(3_600)
+            let users = (0..<40).map { _ in UserID.random() }
+            for user in users {
+                _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+            }
+            let tight = AILimits(tokensPerDay: 50), loose = AILimits(tokensPerDay: 1_000)
+            // Users 0-38 ask for 60 under a 50 limit (refused) when odd, 30 (granted) when even; user 39 asks twice,
+            // once under each limit: 30 under the tight one fits, then 30 more under the loose one fits too.
+            var batch: [AIWriteQueue.ReserveJob] = []
+            for (index, user) in users.dropLast().enumerated() {
+                batch += Self.jobs(user, limits: tight, estimates: [index % 2 == 1 ? 60 : 30], now: now)
+            }
+            batch += Self.jobs(users[39], limits: tight, estimates: [30], now: now) + Self.jobs(users[39], limits: loose, estimates: [30], now: now)
+            let jobs = batch
+            let results = try await database.transaction { try await AIWriteQueue.reserve(jobs, on: $0) }
+            for index in 0..<39 { #expect((results[index] != nil) == (index % 2 == 0), "user \(index)") }
+            #expect(results[39] != nil && results[40] != nil)
+            for (index, user) in users.enumerated() {
+                let state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+                let expected: Int64 = index == 39 ? 60 : (index % 2 == 0 ? 30 : 0)
+                #expect(state.dayTokensReserved == expected, "user \(index)")
+            }
+        }
+    }
 }

@@ -66,6 +66,36 @@ struct AIRepositoryTests {
         }
     }
 
+    @Test("a batch holding one user's requests from two days settles each into the counters of its own period", arguments: TestStores.kinds)
+    func batchAcrossMidnight(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let user = UserID.random()
+            let first = Self.anchor.addingTimeInterval(3_600), second = first.addingTimeInterval(86_400)
+            let (yesterday, today) = (AIPeriods(anchor: Self.anchor, now: first), AIPeriods(anchor: Self.anchor, now: second))
+            try #require(yesterday.dayStart != today.dayStart && yesterday.monthStart == today.monthStart)
+            let limits = AILimits(tokensPerDay: 10_000, tokensPerMonth: 100_000)
+            _ = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: first, on: $0) }
+            func hold(_ periods: AIPeriods, _ now: Date) async throws -> AIReservation {
+                try #require(try await database.transaction {
+                    try await AIRepository.reserve(userID: user, plan: "free", limits: limits, periods: periods, estimate: AIUsage(inputTokens: 500), now: now, on: $0)
+                })
+            }
+            let old = try await hold(yesterday, first), new = try await hold(today, second)
+            let (usedOld, usedNew) = (AIUsage(inputTokens: 70), AIUsage(inputTokens: 40))
+            let batch = [
+                AIRepository.Settlement(reservation: old, actual: usedOld, event: Self.event(user, usedOld), now: second),
+                AIRepository.Settlement(reservation: new, actual: usedNew, event: Self.event(user, usedNew), now: second),
+            ]
+            try await database.transaction { try await AIRepository.settle(batch: batch, on: $0) }
+            let state = try #require(try await database.read { try await AIRepository.state(userID: user, on: $0) })
+            // Today's counters hold only today's request; the month holds both; nothing stays reserved.
+            #expect(state.dayTokensUsed == 40 && state.dayTokensReserved == 0)
+            #expect(state.monthTokensUsed == 110 && state.monthTokensReserved == 0)
+            let ledger = try await database.read { try await AIRepository.ledgerTotals(userID: user, since: .distantPast, on: $0) }
+            #expect(ledger.tokens == 110 && ledger.requests == 2)
+        }
+    }
+
     @Test("a batch of settlements for several users moves each user's counters, events and member by the sums", arguments: TestStores.kinds)
     func batchSettlement(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in
