@@ -49,7 +49,7 @@ struct AIWriteQueueTests {
         }
     }
 
-    @Test("many users in one batch: one statement for all, and a user whose requests differ in limits is decided one by one", arguments: TestStores.kinds)
+    @Test("many users in one batch: each decided on its own row; a user whose requests differ in limits is decided one by one", arguments: TestStores.kinds)
     func manyUsers(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in
             let now = Self.anchor.addingTimeInterval(3_600)

@@ -109,10 +109,8 @@ actor AIWriteQueue {
         draining = false
     }
 
-    /// Reserves `jobs` as one by one in order would, in as few statements as that allows: every user's requests
-    /// of the batch go in one statement together, each user's as their sum (when it fits, each of them would
-    /// have fitted in turn). A user whose sum does not fit, or whose requests differ in plan, limits or period,
-    /// is then decided one request at a time.
+    /// Reserves `jobs` in order, as one by one would: a user's requests of the batch are first tried as one sum
+    /// (when it fits, each of them would have fitted in turn), and one by one only when it does not.
     static func reserve(_ jobs: [ReserveJob], on db: SQLConnection) async throws -> [AIReservation?] {
         var results = [AIReservation?](repeating: nil, count: jobs.count)
         var groups: [ReserveJob.GroupKey: [Int]] = [:]
@@ -122,32 +120,20 @@ actor AIWriteQueue {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(index)
         }
-        let groupsPerUser = Dictionary(order.map { ($0.userID, 1) }, uniquingKeysWith: +)
-        let together = order.filter { groupsPerUser[$0.userID] == 1 }
-        let rows = together.map { key in
-            let members = groups[key] ?? []
-            let first = jobs[members[0]]
-            let tokens = members.reduce(Int64(0)) { $0 + jobs[$1].estimate.totalTokens }
-            let audio = members.reduce(Int64(0)) { $0 + jobs[$1].estimate.audioSeconds }
-            return AIRepository.ReserveRow(
-                userID: key.userID, plan: key.plan, limits: key.limits, periods: key.periods,
-                estimate: AIUsage(inputTokens: tokens, audioSeconds: audio), requests: Int64(members.count), now: first.now)
-        }
-        let accepted = rows.isEmpty ? [] : try await AIRepository.reserve(rows, on: db)
-        var oneByOne: [Int] = []
         for key in order {
             let members = groups[key] ?? []
-            if groupsPerUser[key.userID] == 1 {
-                if accepted.contains(key.userID) {
+            if members.count > 1 {
+                let sum = members.reduce(AIUsage()) { total, index in
+                    AIUsage(inputTokens: total.totalTokens + jobs[index].estimate.totalTokens,
+                            audioSeconds: total.audioSeconds + jobs[index].estimate.audioSeconds)
+                }
+                if try await jobs[members[0]].reserve(estimate: sum, count: Int64(members.count), on: db) != nil {
                     for index in members { results[index] = AIReservation(userID: key.userID, periods: key.periods, estimate: jobs[index].estimate) }
                     continue
                 }
-                // A single request refused on its own is decided.
-                if members.count == 1 { continue }
             }
-            oneByOne += members
+            for index in members { results[index] = try await jobs[index].reserve(on: db) }
         }
-        for index in oneByOne.sorted() { results[index] = try await jobs[index].reserve(on: db) }
         return results
     }
 }

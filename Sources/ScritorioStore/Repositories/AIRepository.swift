@@ -115,8 +115,40 @@ public enum AIRepository {
         userID: UserID, plan: String, limits: AILimits, periods: AIPeriods, estimate: AIUsage, requests: Int64 = 1, now: Date,
         on db: SQLConnection
     ) async throws -> AIReservation? {
-        let row = ReserveRow(userID: userID, plan: plan, limits: limits, periods: periods, estimate: estimate, requests: requests, now: now)
-        return try await reserve([row], on: db).isEmpty ? nil : AIReservation(userID: userID, periods: periods, estimate: estimate)
+        let tokens = estimate.totalTokens
+        let audio = estimate.audioSeconds
+        let minute = periods.minuteStart, day = periods.dayStart, month = periods.monthStart
+        let rows = try await db.sql.raw("""
+            UPDATE ai_user_plans SET
+              minute_requests = (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + \(bind: requests),
+              minute_start = \(bind: minute),
+              day_tokens_used = CASE WHEN day_start = \(bind: day) THEN day_tokens_used ELSE 0 END,
+              day_tokens_reserved = (CASE WHEN day_start = \(bind: day) THEN day_tokens_reserved ELSE 0 END) + \(bind: tokens),
+              day_requests = (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + \(bind: requests),
+              day_start = \(bind: day),
+              month_tokens_used = CASE WHEN period_start = \(bind: month) THEN month_tokens_used ELSE 0 END,
+              month_tokens_reserved = (CASE WHEN period_start = \(bind: month) THEN month_tokens_reserved ELSE 0 END) + \(bind: tokens),
+              month_requests = (CASE WHEN period_start = \(bind: month) THEN month_requests ELSE 0 END) + \(bind: requests),
+              month_audio_used = CASE WHEN period_start = \(bind: month) THEN month_audio_used ELSE 0 END,
+              month_audio_reserved = (CASE WHEN period_start = \(bind: month) THEN month_audio_reserved ELSE 0 END) + \(bind: audio),
+              period_start = \(bind: month),
+              period_end = \(bind: periods.monthEnd),
+              plan = \(bind: plan),
+              monthly_token_quota = COALESCE(tokens_per_month_override, \(bind: limits.tokensPerMonth)),
+              updated_at = \(bind: now)
+            WHERE user_id = \(bind: userID.rawValue)
+              AND (CASE WHEN minute_start = \(bind: minute) THEN minute_requests ELSE 0 END) + \(bind: requests)
+                  <= COALESCE(requests_per_minute_override, \(bind: limits.requestsPerMinute ?? unlimited))
+              AND (CASE WHEN day_start = \(bind: day) THEN day_requests ELSE 0 END) + \(bind: requests) <= \(bind: limits.requestsPerDay ?? unlimited)
+              AND (CASE WHEN day_start = \(bind: day) THEN day_tokens_used + day_tokens_reserved ELSE 0 END) + \(bind: tokens)
+                  <= COALESCE(tokens_per_day_override, \(bind: limits.tokensPerDay ?? unlimited))
+              AND (CASE WHEN period_start = \(bind: month) THEN month_tokens_used + month_tokens_reserved ELSE 0 END) + \(bind: tokens)
+                  <= COALESCE(tokens_per_month_override, \(bind: limits.tokensPerMonth ?? unlimited))
+              AND (CASE WHEN period_start = \(bind: month) THEN month_audio_used + month_audio_reserved ELSE 0 END) + \(bind: audio)
+                  <= COALESCE(audio_seconds_per_month_override, \(bind: limits.audioSecondsPerMonth ?? unlimited))
+            RETURNING user_id
+            """).all()
+        return rows.isEmpty ? nil : AIReservation(userID: userID, periods: periods, estimate: estimate)
     }
 
     /// Replaces the reservation by `actual` (zero to release it), writes the usage event, and moves the
@@ -124,7 +156,26 @@ public enum AIRepository {
     /// A use larger than the reservation is charged in full (the ledger tells the truth); the estimate is
     /// built so that this cannot happen for text.
     public static func settle(_ reservation: AIReservation, actual: AIUsage, event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
-        try await settle(batch: [Settlement(reservation: reservation, actual: actual, event: event, now: now)], on: db)
+        try await updateCounters(reservation, actual: actual, now: now, on: db)
+        try await insert(event, now: now, on: db)
+        if actual.totalTokens > 0 { try await addMemberTokens(userID: reservation.userID, tokens: actual.totalTokens, now: now, on: db) }
+    }
+
+    /// Replaces `reservation` by `actual` in the counters of the periods it was made in.
+    static func updateCounters(_ reservation: AIReservation, actual: AIUsage, now: Date, on db: SQLConnection) async throws {
+        let day = reservation.periods.dayStart, month = reservation.periods.monthStart
+        let reserved = reservation.estimate.totalTokens, used = actual.totalTokens
+        try await db.sql.raw("""
+            UPDATE ai_user_plans SET
+              day_tokens_reserved = day_tokens_reserved - (CASE WHEN day_start = \(bind: day) THEN \(bind: reserved) ELSE 0 END),
+              day_tokens_used = day_tokens_used + (CASE WHEN day_start = \(bind: day) THEN \(bind: used) ELSE 0 END),
+              month_tokens_reserved = month_tokens_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: reserved) ELSE 0 END),
+              month_tokens_used = month_tokens_used + (CASE WHEN period_start = \(bind: month) THEN \(bind: used) ELSE 0 END),
+              month_audio_reserved = month_audio_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: reservation.estimate.audioSeconds) ELSE 0 END),
+              month_audio_used = month_audio_used + (CASE WHEN period_start = \(bind: month) THEN \(bind: actual.audioSeconds) ELSE 0 END),
+              updated_at = \(bind: now)
+            WHERE user_id = \(bind: reservation.userID.rawValue)
+            """).run()
     }
 
     /// One settlement of a batch.
@@ -164,19 +215,14 @@ public enum AIRepository {
                 members[item.reservation.userID] = member
             }
         }
-        // A user seen in two periods (a batch across midnight) goes into a second statement.
-        var rounds: [[CounterRow]] = []
-        var seen: [UserID: Int] = [:]
         for (key, sum) in sums {
-            let round = seen[key.user, default: 0]
-            seen[key.user] = round + 1
-            if rounds.count <= round { rounds.append([]) }
-            rounds[round].append(CounterRow(
-                userID: key.user, day: key.day, month: key.month, reserved: sum.reserved, used: sum.used,
-                audioReserved: sum.audioReserved, audioUsed: sum.audioUsed, now: sum.now))
+            let periods = AIPeriods(dayStart: key.day, dayEnd: key.day, monthStart: key.month, monthEnd: key.month, minuteStart: key.day)
+            let reservation = AIReservation(userID: key.user, periods: periods, estimate: AIUsage(inputTokens: sum.reserved, audioSeconds: sum.audioReserved))
+            try await updateCounters(reservation, actual: AIUsage(inputTokens: sum.used, audioSeconds: sum.audioUsed), now: sum.now, on: db)
         }
-        for round in rounds { try await updateCounters(round, on: db) }
-        for rows in batch.chunked(400) {
+        var start = 0
+        while start < batch.count {
+            let rows = batch[start..<min(batch.count, start + 400)]
             var query = SQLQueryString("""
                 INSERT INTO ai_usage_events (user_id, model, endpoint, input_tokens, output_tokens, total_tokens, cached_tokens,
                   audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at) VALUES
@@ -208,13 +254,10 @@ public enum AIRepository {
                 query.appendInterpolation(unsafeRaw: ")")
             }
             try await db.sql.raw(query).run()
+            start += 400
         }
-        let missing = try await addMemberTokens(members.map { ($0.key, $0.value.tokens, $0.value.now) }, on: db)
-        // The member usually exists; the user who never called member-init gets the free member first.
-        for user in missing {
-            let member = members[user] ?? (0, Date())
-            _ = try await MemberRepository.initFree(userID: user, now: member.now, on: db)
-            _ = try await addMemberTokens([(user, member.tokens, member.now)], on: db)
+        for (user, member) in members {
+            try await addMemberTokens(userID: user, tokens: member.tokens, now: member.now, on: db)
         }
     }
 
@@ -228,6 +271,28 @@ public enum AIRepository {
               \(bind: event.usage.audioSeconds), \(bind: event.costMicros), \(bind: event.requestID), \(bind: event.latencyMs),
               \(bind: event.status), \(bind: event.outcome), \(bind: now))
             """).run()
+    }
+
+    /// The seed's member counters (UTC day and month, as `member-get` shows them).
+    static func addMemberTokens(userID: UserID, tokens: Int64, now: Date, on db: SQLConnection) async throws {
+        let periods = UsagePeriods(now: now)
+        func update() async throws -> Bool {
+            try await !db.sql.raw("""
+            UPDATE members SET
+              tokens_today = (CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today ELSE 0 END) + \(bind: tokens),
+              today_reset_at = \(bind: periods.dayStart),
+              tokens_this_month = (CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month ELSE 0 END) + \(bind: tokens),
+              this_month_reset_at = \(bind: periods.monthStart),
+              tokens_total = tokens_total + \(bind: tokens),
+              updated_at = \(bind: now)
+            WHERE id = \(bind: userID.rawValue)
+            RETURNING id
+            """).all().isEmpty
+        }
+        // The member usually exists; the user who never called member-init gets the free member first.
+        if try await update() { return }
+        try await MemberRepository.initFree(userID: userID, now: now, on: db)
+        _ = try await update()
     }
 
     /// The user's row, or `nil` before their first AI request or admin override.
