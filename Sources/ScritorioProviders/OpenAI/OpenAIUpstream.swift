@@ -2,17 +2,16 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 
-/// One call to the upstream OpenAI-compatible API. The body goes out as the gateway prepared it.
+/// One call to the upstream OpenAI-compatible API: always a POST (the gateway answers `GET /models` itself).
+/// The body goes out as the gateway prepared it.
 public struct OpenAIUpstreamRequest: Sendable {
-    public var method: String
     /// Below the base URL: `/chat/completions`, `/responses`, `/embeddings`, `/audio/transcriptions`.
     public var path: String
     public var contentType: String?
     public var body: ByteBuffer
     public var requestID: String
 
-    public init(method: String = "POST", path: String, contentType: String?, body: ByteBuffer, requestID: String) {
-        self.method = method
+    public init(path: String, contentType: String?, body: ByteBuffer, requestID: String) {
         self.path = path
         self.contentType = contentType
         self.body = body
@@ -75,11 +74,11 @@ public struct OpenAIUpstream: Sendable {
             var attempt = 0
             while true {
                 var request = HTTPClientRequest(url: base + call.path)
-                request.method = call.method == "GET" ? .GET : .POST
+                request.method = .POST
                 request.headers.add(name: "Authorization", value: authorization)
                 request.headers.add(name: "X-Client-Request-Id", value: call.requestID)
                 if let type = call.contentType { request.headers.add(name: "Content-Type", value: type) }
-                if call.method != "GET" { request.body = .bytes(call.body) }
+                request.body = .bytes(call.body)
                 let response: HTTPClientResponse
                 do {
                     response = try await client.execute(request, deadline: .now() + timeout)

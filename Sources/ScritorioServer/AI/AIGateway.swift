@@ -134,15 +134,20 @@ struct AIGateway: Sendable {
         let periods = AIPeriods(anchor: anchor, now: started)
         var reserved = try await reserveOnce(
             AIWriteQueue.ReserveJob(userID: user, plan: plan.code, limits: plan.limits, periods: periods, estimate: estimate, now: started))
-        if reserved == nil, try await database.read({ try await AIRepository.state(userID: user, on: $0) }) == nil {
-            // The row is gone (the user was removed and came back, or the table was cleared): recreate it once.
-            anchors.cache.withLock { _ = $0.removeValue(forKey: user) }
-            let renewed = AIPeriods(anchor: try await self.anchor(for: user, plan: plan), now: started)
-            reserved = try await reserveOnce(
-                AIWriteQueue.ReserveJob(userID: user, plan: plan.code, limits: plan.limits, periods: renewed, estimate: estimate, now: started))
+        var stored: AIPlanState?
+        if reserved == nil {
+            stored = try await database.read { try await AIRepository.state(userID: user, on: $0) }
+            if stored == nil {
+                // The row is gone (the user was removed and came back, or the table was cleared): recreate it once.
+                anchors.cache.withLock { _ = $0.removeValue(forKey: user) }
+                let renewed = AIPeriods(anchor: try await self.anchor(for: user, plan: plan), now: started)
+                reserved = try await reserveOnce(
+                    AIWriteQueue.ReserveJob(userID: user, plan: plan.code, limits: plan.limits, periods: renewed, estimate: estimate, now: started))
+                if reserved == nil { stored = try await database.read { try await AIRepository.state(userID: user, on: $0) } }
+            }
         }
         guard let reserved else {
-            let refusal = try await refusal(user: user, plan: plan, periods: periods, estimate: estimate, at: started)
+            let refusal = refusal(stored, plan: plan, periods: periods, estimate: estimate, at: started)
             let event = AIUsageEvent(
                 userID: user, model: model, endpoint: operation.rawValue, usage: AIUsage(), costMicros: 0, requestID: requestID,
                 latencyMs: 0, status: 429, outcome: refusal.code == "insufficient_quota" ? "quota_exceeded" : "rate_limited")
@@ -152,9 +157,9 @@ struct AIGateway: Sendable {
         return Ticket(reservation: reserved, model: model, operation: operation, requestID: requestID, startedAt: started)
     }
 
-    /// Which limit refused the reservation (read after the fact; the decision itself was the atomic write).
-    func refusal(user: UserID, plan: AIPlan, periods: AIPeriods, estimate: AIUsage, at now: Date) async throws -> OpenAIError {
-        let stored = try await database.read { try await AIRepository.state(userID: user, on: $0) }
+    /// Which limit refused the reservation, from the row as read after the refusal (the decision itself was the
+    /// atomic write).
+    func refusal(_ stored: AIPlanState?, plan: AIPlan, periods: AIPeriods, estimate: AIUsage, at now: Date) -> OpenAIError {
         let state = stored?.current(periods)
         let limits = plan.effectiveLimits(state?.overrides ?? AILimitOverrides())
         let tokens = estimate.totalTokens
