@@ -10,7 +10,9 @@
 #       with the usage event and member counters), SQLite store,
 #   (3) through the LiteLLM proxy (installed into .build/litellm-venv from ../shared/bench/litellm), pointed at
 #       the same upstream.
-# The server under test runs pinned to core 0 (taskset), the upstream and wrk share core 1.
+# The server under test runs pinned to core 0 (taskset), the upstream and wrk share core 1. Scritorio is run
+# with one user (the issue's setup) and with 32 users taking turns; when nginx is installed, a bare nginx relay
+# on core 0 is run too, as a reference for what relaying alone costs there.
 # Prints req/s, p50/p99 and the server's peak RSS for each run, the latency each gateway adds at p50, and
 # the ratios against the goals. Exits 0 when the report was produced, whether or not the goals are met.
 #
@@ -115,6 +117,36 @@ if [[ "$BENCH_LITELLM" == 1 ]]; then
     wait_http "http://127.0.0.1:$LL_PORT/health/liveliness" || { tail -30 "$WORK/litellm.log"; BENCH_LITELLM=0; }
 fi
 
+# --- nginx (core 0, one worker), when installed: a bare relay, no token, no quota, no ledger ---------------
+# Not a goal: it shows what relaying alone costs on the pinned core, next to the gateway's full path.
+NG_PID=""
+if command -v nginx >/dev/null && [[ "${BENCH_NGINX:-1}" == 1 ]]; then
+    section "nginx relay"
+    NG_PORT=$(free_port)
+    mkdir -p "$WORK/nginx"
+    cat >"$WORK/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  upstream openai { server 127.0.0.1:$UP_PORT; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NG_PORT;
+    location / { proxy_pass http://openai; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
+  }
+}
+NGINX
+    taskset -c 0 nginx -c "$WORK/nginx/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+    NG_PID=$!
+    PIDS+=($NG_PID)
+    sleep 1
+fi
+
 # --- runs ---------------------------------------------------------------------------------------------------
 PLAIN='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in a few words."}],"max_tokens":32}'
 STREAM='{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello in a few words."}],"max_tokens":32,"stream":true}'
@@ -152,6 +184,9 @@ for mode in plain stream; do
         run scritorio "http://127.0.0.1:$GW_PORT/ai/v1/chat/completions" "$TOKEN" "$conns" "$mode"
         if [[ "$conns" == 32 ]]; then
             run scritorio-32u "http://127.0.0.1:$GW_PORT/ai/v1/chat/completions" "$TOKENS" "$conns" "$mode"
+            if [[ -n "$NG_PID" ]]; then
+                run nginx-relay "http://127.0.0.1:$NG_PORT/sandbox/openai/v1/chat/completions" sk-bench-direct "$conns" "$mode"
+            fi
         fi
         if [[ "$BENCH_LITELLM" == 1 ]]; then
             run litellm "http://127.0.0.1:$LL_PORT/v1/chat/completions" sk-bench-master "$conns" "$mode"
@@ -190,6 +225,9 @@ for mode in ("plain", "stream"):
     if gw32 and ll32 and ll32[0] > 0:
         r = gw32[0] / ll32[0]
         print(f"[{mode}] 32 connections: Scritorio / LiteLLM = {r:.1f}x; goal >= 40x: {'met' if r >= 40 else 'NOT met'}")
+    relay = get("nginx-relay", 32, mode)
+    if relay and up32:
+        print(f"[{mode}] 32 connections: a bare nginx relay on the same core / upstream = {relay[0] / up32[0]:.2f} (reference, no goal)")
     many = get("scritorio-32u", 32, mode)
     if many and up32:
         print(f"[{mode}] 32 connections, 32 users: Scritorio / upstream = {many[0] / up32[0]:.2f}", end="")

@@ -87,6 +87,22 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs one statement that writes, without a transaction around it (a single statement is atomic on its
+    /// own): on SQLite's writer, one trip instead of BEGIN, statement, COMMIT; on PostgreSQL, in autocommit on a
+    /// pooled connection. `body` must run exactly one statement that changes anything.
+    public func writeOne<T: Sendable>(_ body: @Sendable (SQLConnection) async throws -> T) async throws -> T {
+        guard case .sqlite(let writer, _, let mutex, _) = backend else { return try await read(body) }
+        await mutex.lock()
+        do {
+            let result = try await body(SQLConnection(sql: writer.sql(), kind: .sqlite))
+            await mutex.unlock()
+            return result
+        } catch {
+            await mutex.unlock()
+            throw Self.translate(error)
+        }
+    }
+
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
     public func transaction<T: Sendable>(
         _ body: @Sendable (SQLConnection) async throws -> T

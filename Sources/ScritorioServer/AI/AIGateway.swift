@@ -109,15 +109,12 @@ struct AIGateway: Sendable {
         return plan
     }
 
-    /// Single statements that write: autocommit on PostgreSQL (one round trip), the writer on SQLite.
-    func write<T: Sendable>(_ body: @Sendable (SQLConnection) async throws -> T) async throws -> T {
-        database.kind == .postgres ? try await database.read(body) : try await database.transaction(body)
-    }
+
 
     func anchor(for user: UserID, plan: AIPlan) async throws -> Date {
         if let known = anchors.cache.withLock({ $0[user] }) { return known }
         let at = now()
-        let anchor = try await write { try await AIRepository.ensureRow(userID: user, plan: plan.code, now: at, on: $0) }
+        let anchor = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: plan.code, now: at, on: $0) }
         anchors.cache.withLock { cache in
             if cache.count > 100_000 { cache.removeAll() }
             cache[user] = anchor
@@ -151,7 +148,7 @@ struct AIGateway: Sendable {
             let event = AIUsageEvent(
                 userID: user, model: model, endpoint: operation.rawValue, usage: AIUsage(), costMicros: 0, requestID: requestID,
                 latencyMs: 0, status: 429, outcome: refusal.code == "insufficient_quota" ? "quota_exceeded" : "rate_limited")
-            try await write { try await AIRepository.insert(event, now: started, on: $0) }
+            try await database.writeOne { try await AIRepository.insert(event, now: started, on: $0) }
             throw refusal
         }
         return Ticket(reservation: reserved, model: model, operation: operation, requestID: requestID, startedAt: started)

@@ -76,6 +76,13 @@ actor AIWriteQueue {
             let jobs = reserving.map(\.job)
             let batch = settling.map(\.job)
             do {
+                // A lone reservation is one conditional UPDATE, atomic by itself: no BEGIN and COMMIT around it
+                // (two trips to the writer fewer on a quiet server, where every request is its own batch).
+                if batch.isEmpty, let job = jobs.first, jobs.count == 1 {
+                    let result = try await database.writeOne { try await job.reserve(on: $0) }
+                    reserving[0].waiter.resume(returning: result)
+                    continue
+                }
                 let results = try await database.transaction { db in
                     // Settlements first: they can only give allowance back.
                     if !batch.isEmpty { try await AIRepository.settle(batch: batch, on: db) }
