@@ -21,7 +21,7 @@ public struct AIConfig: Sendable {
     public var prices = AIPriceTable.standard
     /// `SCRITORIO_ADMIN_TOKEN`: the bearer of `/admin/v1`; unset turns the admin API off.
     public var adminToken: String?
-    /// `SCRITORIO_AI_PLAN_CACHE`: seconds a user's plan (from entitlements) is reused; 0 reads it every time.
+    /// `SCRITORIO_AI_PLAN_CACHE`: seconds a user's plan (from entitlements) and a live session are reused; 0 reads both every time.
     public var planCacheSeconds: TimeInterval = 1
     /// Largest JSON request body accepted (bytes).
     public var maxRequestBytes = 8 << 20
