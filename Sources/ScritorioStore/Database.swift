@@ -5,6 +5,7 @@ import PostgresNIO
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -31,22 +32,30 @@ public final class Database: Sendable {
     /// Where the data lives, with any password removed: safe to print.
     public let location: String
     private let backend: Backend
+    /// SQLite's own threads (its statements block while they run): never shared with bcrypt or another store
+    /// in the process, so a burst of sign-ins cannot stall queries, and a second handle on the same file (a
+    /// replica, a CLI command in-process) waiting on the file lock cannot starve the writer that holds it.
+    private let threadPool: NIOThreadPool?
 
     private enum Backend: Sendable {
         case sqlite(writer: SQLiteConnection, readers: [SQLiteConnection], mutex: AsyncMutex, counter: Counter)
         case postgres(PostgresClient, lockTimeout: String)
     }
 
-    private init(kind: StoreKind, location: String, backend: Backend) {
+    private init(kind: StoreKind, location: String, backend: Backend, threadPool: NIOThreadPool? = nil) {
         self.kind = kind
         self.location = location
         self.backend = backend
+        self.threadPool = threadPool
     }
 
     /// Opens SQLite at `path` with one writer and `readers` reader connections.
     public static func sqlite(path: String, readers: Int = 2, logger: Logger) async throws -> Database {
+        // One thread per connection: the writer and each reader can be inside SQLite at once.
+        let threadPool = NIOThreadPool(numberOfThreads: max(1, readers) + 1)
+        threadPool.start()
         func open() async throws -> SQLiteConnection {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
             // WAL lets readers run beside the writer; busy_timeout covers a second process (`scritorio migrate`).
             for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
                            "PRAGMA synchronous=NORMAL"] {
@@ -54,12 +63,18 @@ public final class Database: Sendable {
             }
             return connection
         }
-        let writer = try await open()
-        var readerConnections: [SQLiteConnection] = []
-        for _ in 0..<max(1, readers) { readerConnections.append(try await open()) }
+        var connections: [SQLiteConnection] = []
+        do {
+            for _ in 0...max(1, readers) { connections.append(try await open()) }
+        } catch {
+            for connection in connections { try? await connection.close() }
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
         return Database(
             kind: .sqlite, location: path,
-            backend: .sqlite(writer: writer, readers: readerConnections, mutex: AsyncMutex(), counter: Counter()))
+            backend: .sqlite(writer: connections[0], readers: Array(connections.dropFirst()), mutex: AsyncMutex(), counter: Counter()),
+            threadPool: threadPool)
     }
 
     /// Creates a PostgreSQL pool from a `postgres://` URL. The pool only connects once `run()` is running.
@@ -160,6 +175,7 @@ public final class Database: Sendable {
         if case .sqlite(let writer, let readers, _, _) = backend {
             for connection in [writer] + readers { try? await connection.close() }
         }
+        try? await threadPool?.shutdownGracefully()
     }
 
     /// Deadlock and serialization failures: the transaction did nothing and may run again.

@@ -25,13 +25,22 @@ public enum TestStores {
     public static func with<T: Sendable>(
         _ kind: StoreKind, migrate: Bool = true, _ body: @Sendable (Database) async throws -> T
     ) async throws -> T {
-        let database: Database
+        try await withReplicas(kind, count: 1, migrate: migrate) { try await body($0[0]) }
+    }
+
+    /// Runs `body` with `count` handles on one fresh store, as that many server replicas would hold: separate
+    /// SQLite connections (each with its own writer) on one file, or separate PostgreSQL pools on one schema.
+    public static func withReplicas<T: Sendable>(
+        _ kind: StoreKind, count: Int, migrate: Bool = true, _ body: @Sendable ([Database]) async throws -> T
+    ) async throws -> T {
+        let open: @Sendable () async throws -> Database
         var cleanup: @Sendable () async -> Void = {}
         switch kind {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scritorio-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            database = try await Database.sqlite(path: directory.appendingPathComponent("test.sqlite").path, logger: logger)
+            let path = directory.appendingPathComponent("test.sqlite").path
+            open = { try await Database.sqlite(path: path, logger: logger) }
             cleanup = { try? FileManager.default.removeItem(at: directory) }
         case .postgres:
             guard let base = ProcessInfo.processInfo.environment["SCRITORIO_TEST_POSTGRES_URL"] else { throw SetupError.noPostgres }
@@ -41,25 +50,33 @@ public enum TestStores {
             }
             let separator = base.contains("?") ? "&" : "?"
             // A generous row-lock timeout: racing tests on a loaded machine wait longer than production's 5 s.
-            database = try Database.postgres(url: base + separator + "search_path=\(schema)&pool_max=8&lock_timeout=60s", logger: logger)
+            let url = base + separator + "search_path=\(schema)&pool_max=8&lock_timeout=60s"
+            open = { try Database.postgres(url: url, logger: logger) }
             cleanup = {
                 try? await withAdmin(base) { admin in
                     try await admin.read { try await $0.sql.raw("DROP SCHEMA \(unsafeRaw: String(schema)) CASCADE").run() }
                 }
             }
         }
-        let runner = Task { await database.run() }
-        do {
-            if migrate { try await Migrator(database: database).migrate(now: Date()) }
-            let result = try await body(database)
-            runner.cancel()
-            await database.close()
+        var databases: [Database] = []
+        var runners: [Task<Void, Never>] = []
+        func tearDown() async {
+            for runner in runners { runner.cancel() }
+            for database in databases { await database.close() }
             await cleanup()
+        }
+        do {
+            for index in 0..<max(1, count) {
+                let database = try await open()
+                databases.append(database)
+                runners.append(Task { await database.run() })
+                if index == 0, migrate { try await Migrator(database: database).migrate(now: Date()) }
+            }
+            let result = try await body(databases)
+            await tearDown()
             return result
         } catch {
-            runner.cancel()
-            await database.close()
-            await cleanup()
+            await tearDown()
             throw error
         }
     }

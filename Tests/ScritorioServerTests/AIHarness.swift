@@ -19,15 +19,18 @@ struct AIHarness: Sendable {
 
     let base: Harness
     let upstream: OpenAISandboxServer
+    /// With `replicas > 1`: the other servers, each with its own store handle (its own SQLite writer or
+    /// PostgreSQL pool) on the same store, its own gateway caches and write queue; same keys and configuration.
+    var replicas: [any TestClientProtocol] = []
 
     static func run(
         _ kind: StoreKind, configure: @Sendable (inout AppConfig) -> Void = { _ in }, retries: Int = 0,
-        timeout: TimeAmount = .seconds(30), live: Bool = false, _ body: @Sendable (AIHarness) async throws -> Void
+        timeout: TimeAmount = .seconds(30), live: Bool = false, replicas: Int = 1, _ body: @Sendable (AIHarness) async throws -> Void
     ) async throws {
         let upstream = try await OpenAISandboxServer.start()
         let http = OpenAIUpstream.makeHTTPClient()
         do {
-            try await TestStores.with(kind) { database in
+            try await TestStores.withReplicas(kind, count: replicas) { databases in
                 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scritorio-ai-\(UUID().uuidString)").path
                 defer { try? FileManager.default.removeItem(atPath: directory) }
                 var config = AppConfig()
@@ -41,16 +44,21 @@ struct AIHarness: Sendable {
                 configure(&config)
                 let outbox = MailOutbox()
                 let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
-                var deps = Dependencies(
-                    database: database, mailer: Mailer { outbox.deliver($0, now: Date()) },
-                    googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: .unimplemented, now: { Date() },
-                    sandbox: SandboxServices(outbox: outbox, google: google))
-                deps.openAI = .live(baseURL: upstream.baseURL, apiKey: "sk-test-upstream", client: http, timeout: timeout, retries: retries)
-                let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
+                var responders: [RouterResponder<AppRequestContext>] = []
+                for database in databases {
+                    var deps = Dependencies(
+                        database: database, mailer: Mailer { outbox.deliver($0, now: Date()) },
+                        googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: .unimplemented, now: { Date() },
+                        sandbox: SandboxServices(outbox: outbox, google: google))
+                    deps.openAI = .live(baseURL: upstream.baseURL, apiKey: "sk-test-upstream", client: http, timeout: timeout, retries: retries)
+                    responders.append(try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test")).buildResponder())
+                }
                 let frozen = config
-                try await Application(router: router).test(live ? .live : .router) { client in
-                    let base = Harness(client: client, database: database, config: frozen, outbox: outbox, google: google)
-                    try await body(AIHarness(base: base, upstream: upstream))
+                try await Self.serve(responders[...], live: live, clients: []) { clients in
+                    let base = Harness(client: clients[0], database: databases[0], config: frozen, outbox: outbox, google: google)
+                    var harness = AIHarness(base: base, upstream: upstream)
+                    harness.replicas = Array(clients.dropFirst())
+                    try await body(harness)
                 }
             }
         } catch {
@@ -60,6 +68,17 @@ struct AIHarness: Sendable {
         }
         try await http.shutdown()
         await upstream.stop()
+    }
+
+    /// Runs each responder as its own application, then `body` with a client for each.
+    static func serve(
+        _ routers: ArraySlice<RouterResponder<AppRequestContext>>, live: Bool, clients: [any TestClientProtocol],
+        _ body: @Sendable ([any TestClientProtocol]) async throws -> Void
+    ) async throws {
+        guard let first = routers.first else { return try await body(clients) }
+        try await Application(responder: first).test(live ? .live : .router) { client in
+            try await serve(routers.dropFirst(), live: live, clients: clients + [client], body)
+        }
     }
 
     /// A confirmed user's access token and id.
@@ -82,13 +101,16 @@ struct AIHarness: Sendable {
 
     /// A call to `/ai/v1` with the OpenAI client's headers (no `apikey`).
     @discardableResult
-    func ai(_ path: String, json: Any? = nil, raw: String? = nil, token: String?, method: HTTPRequest.Method = .post) async throws -> Harness.Reply {
+    func ai(
+        _ path: String, json: Any? = nil, raw: String? = nil, token: String?, method: HTTPRequest.Method = .post, replica: Int = 0
+    ) async throws -> Harness.Reply {
         var headers: HTTPFields = [.contentType: "application/json", .userAgent: "OpenAI/Python 2.8.1"]
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
         if let json { body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)) }
         if let raw { body = ByteBuffer(string: raw) }
-        let response = try await base.client.execute(uri: "/ai/v1/" + path, method: method, headers: headers, body: body)
+        let client = replica == 0 ? base.client : replicas[replica - 1]
+        let response = try await client.execute(uri: "/ai/v1/" + path, method: method, headers: headers, body: body)
         return Harness.Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
     }
 
