@@ -201,59 +201,43 @@ struct AIGatewayRouteTests {
 
     @Test("three replicas on one store, each with its own write queue and caches, never settle more than the allowance together", arguments: TestStores.kinds)
     func concurrentReplicas(kind: StoreKind) async throws {
-        try await AIHarness.run(kind, replicas: 3) { h in
-            let (token, user) = try await h.user()
-            // ~150 tokens reserved per request; 1,000 lets about six through, whichever replica they reach.
-            let allowance = 1_000
-            #expect(try await h.admin(.put, user, json: ["tokens_per_day": allowance, "requests_per_minute": 1_000]).status == .ok)
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<36 {
-                    group.addTask {
-                        try await h.ai("chat/completions", json: Self.chat("request \(index)", extra: ["max_tokens": 64]), token: token, replica: index % 3).status
-                    }
-                }
-                var all: [HTTPResponse.Status] = []
-                for try await status in group { all.append(status) }
-                return all
-            }
-            #expect(statuses.allSatisfy { $0 == .ok || $0 == .tooManyRequests })
-            #expect(statuses.contains(.ok) && statuses.contains(.tooManyRequests))
-            let events = try await h.events(user)
-            let settled = events.filter { $0.outcome == "ok" }.map(\.tokens).reduce(0, +)
-            #expect(settled <= Int64(allowance))
-            #expect(events.filter { $0.outcome == "ok" }.count == statuses.filter { $0 == .ok }.count)
-            #expect(events.count == 36, "every request, granted or refused, is in the ledger once")
-            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
-            #expect(day["tokens_used"] as? Int == Int(settled) && day["tokens_reserved"] as? Int == 0)
-        }
+        // ~150 tokens reserved per request; 1,000 lets about six through, whichever replica they reach.
+        try await AIHarness.run(kind, replicas: 3) { h in try await Self.neverOverspends(h, requests: 36, allowance: 1_000) }
     }
 
     @Test("simultaneous requests through the gateway never settle more than the allowance", arguments: TestStores.kinds)
     func concurrentRequests(kind: StoreKind) async throws {
-        try await AIHarness.run(kind) { h in
-            let (token, user) = try await h.user()
-            // Each request reserves its bytes plus 64 output tokens (~150); 600 lets a handful through.
-            let allowance = 600
-            #expect(try await h.admin(.put, user, json: ["tokens_per_day": allowance, "requests_per_minute": 1_000]).status == .ok)
-            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                for index in 0..<16 {
-                    group.addTask {
-                        try await h.ai("chat/completions", json: Self.chat("request \(index)", extra: ["max_tokens": 64]), token: token).status
-                    }
+        // Each request reserves its bytes plus 64 output tokens (~150); 600 lets a handful through.
+        try await AIHarness.run(kind) { h in try await Self.neverOverspends(h, requests: 16, allowance: 600) }
+    }
+
+    /// Sends `requests` at once, spread over the harness's replicas, against a daily allowance: some are refused,
+    /// what is settled stays within it, every request is in the ledger once and nothing stays reserved.
+    static func neverOverspends(_ h: AIHarness, requests: Int, allowance: Int) async throws {
+        let (token, user) = try await h.user()
+        #expect(try await h.admin(.put, user, json: ["tokens_per_day": allowance, "requests_per_minute": 1_000]).status == .ok)
+        let replicas = h.replicas.count + 1
+        let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<requests {
+                group.addTask {
+                    try await h.ai(
+                        "chat/completions", json: Self.chat("request \(index)", extra: ["max_tokens": 64]), token: token,
+                        replica: index % replicas).status
                 }
-                var all: [HTTPResponse.Status] = []
-                for try await status in group { all.append(status) }
-                return all
             }
-            #expect(statuses.allSatisfy { $0 == .ok || $0 == .tooManyRequests })
-            #expect(statuses.contains(.ok) && statuses.contains(.tooManyRequests))
-            let events = try await h.events(user)
-            let settled = events.filter { $0.outcome == "ok" }.map(\.tokens).reduce(0, +)
-            #expect(settled <= Int64(allowance))
-            #expect(events.filter { $0.outcome == "ok" }.count == statuses.filter { $0 == .ok }.count)
-            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
-            #expect(day["tokens_used"] as? Int == Int(settled) && day["tokens_reserved"] as? Int == 0)
+            var all: [HTTPResponse.Status] = []
+            for try await status in group { all.append(status) }
+            return all
         }
+        #expect(statuses.allSatisfy { $0 == .ok || $0 == .tooManyRequests })
+        #expect(statuses.contains(.ok) && statuses.contains(.tooManyRequests))
+        let events = try await h.events(user)
+        let settled = events.filter { $0.outcome == "ok" }.map(\.tokens).reduce(0, +)
+        #expect(settled <= Int64(allowance))
+        #expect(events.filter { $0.outcome == "ok" }.count == statuses.filter { $0 == .ok }.count)
+        #expect(events.count == requests, "every request, granted or refused, is in the ledger once")
+        let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+        #expect(day["tokens_used"] as? Int == Int(settled) && day["tokens_reserved"] as? Int == 0)
     }
 
     @Test("responses (plain and streamed), embeddings and models")
