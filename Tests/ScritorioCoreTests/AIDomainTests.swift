@@ -83,6 +83,14 @@ struct AIDomainTests {
         #expect(AIUsage.parse(Array(#"{"text":"x","usage":{"type":"duration","seconds":2.2}}"#.utf8)) == AIUsage(audioSeconds: 3))
         #expect(AIUsage.parse(Array(#"{"text":"x","duration":4.0}"#.utf8)) == AIUsage(audioSeconds: 4))
         #expect(AIUsage.parse(Array("plain text".utf8)) == nil)
+        // Only the top-level member counts: not text that looks like it, not a nested object, not null.
+        let decoy = #"{"choices":[{"message":{"content":"\"usage\":{\"prompt_tokens\":999}","usage":{"prompt_tokens":7}}}], "usage" : {"prompt_tokens":5,"completion_tokens":2,"prompt_tokens_details":{"cached_tokens":1}}}"#
+        #expect(AIUsage.parse(Array(decoy.utf8)) == AIUsage(inputTokens: 5, outputTokens: 2, cachedTokens: 1))
+        #expect(AIUsage.parse(Array(#"{"choices":[{"usage":{"prompt_tokens":7}}]}"#.utf8)) == nil)
+        #expect(AIUsage.parse(Array(#"{"id":"x","usage":null}"#.utf8)) == nil)
+        #expect(AIUsage.parse(Array(#"{"type":"response.completed","response":{"output":[{"usage":1}],"usage":{"input_tokens":3,"output_tokens":4}}}"#.utf8))
+            == AIUsage(inputTokens: 3, outputTokens: 4))
+        #expect(AIUsage.parse(Array(#"{"usage":{"prompt_tokens":1e400}}"#.utf8)) == nil, "a number out of range is no usage, not a trap")
         let table = AIPriceTable.standard
         // gpt-4o-mini: 1000 input of which 200 cached, 500 output = 800 × 0.15 + 200 × 0.075 + 500 × 0.6.
         #expect(table.costMicros(model: "gpt-4o-mini", usage: AIUsage(inputTokens: 1000, outputTokens: 500, cachedTokens: 200)) == 435)

@@ -29,15 +29,6 @@ public struct AIUsage: Sendable, Equatable {
         var seconds: Double?
     }
 
-    struct Envelope: Decodable {
-        struct Response: Decodable { var usage: Wire? }
-        var usage: Wire?
-        /// Responses stream events carry the usage in `response.usage`.
-        var response: Response?
-        /// `verbose_json` transcriptions give the duration here.
-        var duration: Double?
-    }
-
     /// The usage in a JSON answer or stream event, or `nil` when it has none.
     /// Audio seconds rounded up; a duration the upstream reports out of any sane range (or not a number) is 0
     /// rather than a trap.
@@ -46,16 +37,27 @@ public struct AIUsage: Sendable, Equatable {
         return Int64(seconds.rounded(.up))
     }
 
+    /// Only the members that matter are decoded (`usage`, Responses streams' `response.usage`, `duration`): an
+    /// answer's text can be long, and reading it whole cost a few per cent of the gateway's time per request.
     public static func parse(_ json: some Collection<UInt8>) -> AIUsage? {
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(json)) else { return nil }
-        if let wire = envelope.usage ?? envelope.response?.usage {
+        let bytes = Array(json)
+        func decode<T: Decodable>(_ type: T.Type, _ name: String, in bytes: [UInt8]) -> T? {
+            guard let range = RawJSON.member(name, in: bytes) else { return nil }
+            return try? JSONDecoder().decode(type, from: Data(bytes[range]))
+        }
+        let duration = decode(Double.self, "duration", in: bytes)
+        var wire = decode(Wire.self, "usage", in: bytes)
+        if wire == nil, let response = RawJSON.member("response", in: bytes) {
+            wire = decode(Wire.self, "usage", in: Array(bytes[response]))
+        }
+        if let wire {
             return AIUsage(
                 inputTokens: wire.prompt_tokens ?? wire.input_tokens ?? 0,
                 outputTokens: wire.completion_tokens ?? wire.output_tokens ?? 0,
                 cachedTokens: wire.prompt_tokens_details?.cached_tokens ?? wire.input_tokens_details?.cached_tokens ?? 0,
-                audioSeconds: Self.wholeSeconds(wire.seconds ?? envelope.duration ?? 0))
+                audioSeconds: Self.wholeSeconds(wire.seconds ?? duration ?? 0))
         }
-        if let duration = envelope.duration { return AIUsage(audioSeconds: Self.wholeSeconds(duration)) }
+        if let duration { return AIUsage(audioSeconds: Self.wholeSeconds(duration)) }
         return nil
     }
 }

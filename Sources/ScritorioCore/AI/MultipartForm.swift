@@ -23,7 +23,7 @@ public struct MultipartForm: Sendable {
         var parts: [Part] = []
         var positions: [Int] = []
         var index = 0
-        while let found = Self.find(delimiter, in: body, from: index) {
+        while let found = RawJSON.find(delimiter, in: body[...], from: index) {
             positions.append(found)
             index = found + delimiter.count
         }
@@ -34,7 +34,7 @@ public struct MultipartForm: Sendable {
             if partStart + 1 < body.count, body[partStart] == 0x0D, body[partStart + 1] == 0x0A { partStart += 2 }
             var partEnd = end
             if partEnd >= 2, body[partEnd - 2] == 0x0D, body[partEnd - 1] == 0x0A { partEnd -= 2 }
-            guard partStart <= partEnd, let headerEnd = Self.find(Array("\r\n\r\n".utf8), in: body, from: partStart), headerEnd <= partEnd else { continue }
+            guard partStart <= partEnd, let headerEnd = RawJSON.find(Array("\r\n\r\n".utf8), in: body[...], from: partStart), headerEnd <= partEnd else { continue }
             let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
             var name: String?
             var filename: String?
@@ -66,17 +66,6 @@ public struct MultipartForm: Sendable {
             var value = String(trimmed.dropFirst(key.count + 1))
             if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
             return value
-        }
-        return nil
-    }
-
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, haystack.count >= needle.count else { return nil }
-        var index = start
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
         }
         return nil
     }

@@ -52,28 +52,17 @@ public struct SSEUsageScanner: Sendable {
             finished = true
             return true
         }
-        guard let usageAt = Self.find(Self.usageKey, in: event) else { return true }
+        guard let usageAt = RawJSON.find(Self.usageKey, in: event) else { return true }
         // `"usage":null` on ordinary chunks: nothing to read.
         var after = event.index(usageAt, offsetBy: Self.usageKey.count)
         while after < event.endIndex, event[after] == 0x20 { after += 1 }
         guard after < event.endIndex, event[after] == UInt8(ascii: "{") else { return true }
-        guard let dataAt = Self.find(Array("data:".utf8), in: event) else { return true }
+        guard let dataAt = RawJSON.find(Array("data:".utf8), in: event) else { return true }
         var json = event[(dataAt + 5)...]
         while let first = json.first, first == 0x20 { json = json.dropFirst() }
         if let parsed = AIUsage.parse(json) { usage = parsed }
-        if Self.find(Self.completed, in: event) != nil { finished = true }
-        if stripUsageChunk, Self.find(Self.emptyChoices, in: event) != nil { return false }
+        if RawJSON.find(Self.completed, in: event) != nil { finished = true }
+        if stripUsageChunk, RawJSON.find(Self.emptyChoices, in: event) != nil { return false }
         return true
-    }
-
-    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard needle.count <= haystack.count, let first = needle.first else { return nil }
-        var index = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while index <= last {
-            if haystack[index] == first && haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 }

@@ -203,7 +203,7 @@ struct LemonSqueezyTransport: Sendable {
             throw LemonSqueezyAPIError.api(status: status, detail: detail ?? String(decoding: bytes.prefix(200), as: UTF8.self))
         }
         if wholeBody { return Data(bytes) }
-        guard let range = PaddleRawJSON.member("data", in: bytes) else {
+        guard let range = RawJSON.member("data", in: bytes) else {
             throw LemonSqueezyAPIError.malformed("\(method) \(path) answered \(status) without a data object")
         }
         return Data(bytes[range])

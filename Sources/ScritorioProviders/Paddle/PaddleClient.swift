@@ -130,7 +130,7 @@ struct PaddleTransport: Sendable {
             throw PaddleAPIError.api(
                 status: status, type: "", code: "http_\(status)", detail: String(decoding: bytes.prefix(200), as: UTF8.self))
         }
-        guard let range = PaddleRawJSON.member("data", in: bytes) else {
+        guard let range = RawJSON.member("data", in: bytes) else {
             throw PaddleAPIError.malformed("\(post ? "POST" : "GET") \(path) answered \(status) without a data object")
         }
         return Data(bytes[range])

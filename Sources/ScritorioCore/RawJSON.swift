@@ -1,0 +1,78 @@
+import Foundation
+
+/// Reading JSON and other wire bytes without decoding them.
+public enum RawJSON {
+    /// The bytes of a top-level member's value in a JSON object, found without decoding or re-encoding anything:
+    /// providers' `data` kept exactly as they sent it, and the one member a large answer is read for.
+    public static func member(_ name: String, in bytes: [UInt8]) -> Range<Int>? {
+        var i = 0
+        func skipSpace() { while i < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) { i += 1 } }
+        /// Returns the end index (exclusive) of the string starting at `i` (which is a quote).
+        func skipString() -> Bool {
+            i += 1
+            while i < bytes.count {
+                if bytes[i] == 0x5C { i += 2; continue }
+                if bytes[i] == 0x22 { i += 1; return true }
+                i += 1
+            }
+            return false
+        }
+        func skipValue() -> Bool {
+            skipSpace()
+            guard i < bytes.count else { return false }
+            switch bytes[i] {
+            case 0x22: return skipString()
+            case 0x7B, 0x5B:
+                var depth = 0
+                while i < bytes.count {
+                    switch bytes[i] {
+                    case 0x22: if !skipString() { return false }; continue
+                    case 0x7B, 0x5B: depth += 1
+                    case 0x7D, 0x5D:
+                        depth -= 1
+                        if depth == 0 { i += 1; return true }
+                    default: break
+                    }
+                    i += 1
+                }
+                return false
+            default:
+                while i < bytes.count, ![0x2C, 0x7D, 0x5D, 0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) { i += 1 }
+                return true
+            }
+        }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == 0x7B else { return nil }
+        i += 1
+        while true {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == 0x22 else { return nil }
+            let keyStart = i + 1
+            guard skipString() else { return nil }
+            let key = bytes[keyStart..<(i - 1)]
+            skipSpace()
+            guard i < bytes.count, bytes[i] == 0x3A else { return nil }
+            i += 1
+            skipSpace()
+            let valueStart = i
+            guard skipValue() else { return nil }
+            if key.elementsEqual(name.utf8) { return valueStart..<i }
+            skipSpace()
+            guard i < bytes.count else { return nil }
+            if bytes[i] == 0x2C { i += 1; continue }
+            return nil
+        }
+    }
+
+    /// Where `needle` first occurs in `haystack` at or after `start` (default: its start).
+    public static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>, from start: Int? = nil) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        var index = start ?? haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+}
