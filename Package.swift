@@ -67,6 +67,7 @@ let package = Package(
         .target(
             name: "ScritorioProviders",
             dependencies: [
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "ScritorioCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -177,25 +177,15 @@ struct LemonSqueezyTransport: Sendable {
 
     /// Sends and returns the raw `data` member (or, with `wholeBody`, the whole answer).
     func send(_ method: String, _ path: String, body: JSONValue?, wholeBody: Bool = false) async throws -> Data {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
-        request.headers.add(name: "Accept", value: "application/vnd.api+json")
-        request.headers.add(name: "Content-Type", value: "application/vnd.api+json")
-        if let body {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            request.body = .bytes(ByteBuffer(data: try encoder.encode(body)))
-        }
         let status: Int
         let bytes: [UInt8]
         do {
-            let response = try await client.execute(request, timeout: Self.timeout)
-            status = Int(response.status.code)
-            var buffer = try await response.body.collect(upTo: Self.maxBody)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch {
-            throw LemonSqueezyAPIError.transport(String(describing: error))
+            (status, bytes) = try await ProviderHTTP.exchange(
+                client, url: baseURL + path, method: .init(rawValue: method), apiKey: apiKey,
+                headers: [("Accept", "application/vnd.api+json"), ("Content-Type", "application/vnd.api+json")],
+                body: body, timeout: Self.timeout, maxBody: Self.maxBody)
+        } catch let error as ProviderHTTP.TransportError {
+            throw LemonSqueezyAPIError.transport(error.description)
         }
         guard (200..<300).contains(status) else {
             struct Errors: Decodable { struct E: Decodable { var detail: String?; var title: String? }; var errors: [E] }

@@ -97,29 +97,15 @@ struct PaddleTransport: Sendable {
     }
 
     func send(post: Bool, _ path: String, body: [String: JSONValue]?) async throws -> Data {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = post ? .POST : .GET
-        request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Paddle-Version", value: "1")
-        if let body {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            request.body = .bytes(ByteBuffer(data: try encoder.encode(body)))
-        }
         let status: Int
         let bytes: [UInt8]
         do {
-            let response = try await client.execute(request, timeout: Self.timeout)
-            status = Int(response.status.code)
-            var buffer = try await response.body.collect(upTo: Self.maxBody)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as PaddleAPIError {
-            throw error
-        } catch {
-            // AsyncHTTPClient's errors describe the connection, never the request headers.
-            throw PaddleAPIError.transport(String(describing: error))
+            (status, bytes) = try await ProviderHTTP.exchange(
+                client, url: baseURL + path, method: post ? .POST : .GET, apiKey: apiKey,
+                headers: [("Content-Type", "application/json"), ("Accept", "application/json"), ("Paddle-Version", "1")],
+                body: body, timeout: Self.timeout, maxBody: Self.maxBody)
+        } catch let error as ProviderHTTP.TransportError {
+            throw PaddleAPIError.transport(error.description)
         }
         guard (200..<300).contains(status) else {
             if let envelope = try? JSONDecoder().decode(PaddleWireError.self, from: Data(bytes)) {
