@@ -215,11 +215,7 @@ struct AIGateway: Sendable {
         let settlement = AIRepository.Settlement(reservation: ticket.reservation, actual: charged, event: event, now: at)
         await Task {
             if let queue { return await queue.settle(settlement) }
-            do {
-                try await database.transaction { try await AIRepository.settle(batch: [settlement], on: $0) }
-            } catch {
-                logger.error("AI settlement failed", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
-            }
+            await AIWriteQueue.settleAlone(settlement, database: database, logger: logger)
         }.value
     }
 

@@ -94,12 +94,7 @@ actor AIWriteQueue {
                 // One bad job must not fail the others: run them one by one.
                 logger.warning("AI batch write failed; retrying one by one", metadata: ["error": "\(error)"])
                 for entry in settling {
-                    let job = entry.job
-                    do {
-                        try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
-                    } catch {
-                        logger.error("AI settlement failed", metadata: ["request_id": "\(job.event.requestID)", "error": "\(error)"])
-                    }
+                    await Self.settleAlone(entry.job, database: database, logger: logger)
                     entry.waiter.resume()
                 }
                 for entry in reserving {
@@ -114,6 +109,27 @@ actor AIWriteQueue {
             }
         }
         draining = false
+    }
+
+    /// Settles `job` in a transaction of its own, trying again after 0.05 s, 0.1 s, … 0.8 s when the store
+    /// refuses: a lost settlement is a missing ledger row and a reservation held until its period ends. Runs
+    /// outside any request's task, so a client that went away cannot cut it short.
+    static func settleAlone(_ job: AIRepository.Settlement, database: Database, logger: Logger) async {
+        let attempts = 6
+        for attempt in 0..<attempts {
+            do {
+                try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
+                return
+            } catch {
+                let metadata: Logger.Metadata = ["request_id": "\(job.event.requestID)", "attempt": "\(attempt + 1)", "error": "\(error)"]
+                guard attempt + 1 < attempts else {
+                    logger.error("AI settlement failed; the reservation stays held until its period ends", metadata: metadata)
+                    return
+                }
+                logger.warning("AI settlement failed; trying again", metadata: metadata)
+                try? await Task.sleep(for: .milliseconds(50 << attempt))
+            }
+        }
     }
 
     /// Reserves `jobs` in order, as one by one would: a user's requests of the batch are first tried as one sum
