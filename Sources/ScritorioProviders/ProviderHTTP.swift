@@ -33,3 +33,17 @@ enum ProviderHTTP {
         }
     }
 }
+
+/// Delivers a provider-shaped webhook (JSON body plus its signature headers) over HTTP: how the sandbox's fake
+/// Paddle and Lemon Squeezy reach the server's own `/webhooks/…` (or wherever an operator points them).
+public enum WebhookDelivery {
+    /// POSTs `body` to `url` with `headers`; returns the answer's status.
+    public static func post(_ url: String, body: String, headers: [(String, String)]) async throws -> Int {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+    }
+}

@@ -39,6 +39,16 @@ struct AccountOptions: ParsableArguments {
         return ScritorioClient(url: base, publishableKey: key, storage: storage, profile: profile)
     }
 
+    /// The client with its stored session restored; not signed in prints how to sign in and fails the command.
+    func signedInClient() async throws -> ScritorioClient {
+        let client = try client()
+        guard await client.start() != nil else {
+            print("Not signed in. Run: scritorio account login")
+            throw ExitCode.failure
+        }
+        return client
+    }
+
     /// The email of a sign-up waiting for its code, so `confirm` needs no arguments.
     var pendingKey: String { "pending-signup-\(profile)" }
 }

@@ -16,11 +16,7 @@ struct AccountDevices: AsyncParsableCommand {
     @Flag(help: "Activate this machine with your first licence key.") var activate = false
 
     func run() async throws {
-        let client = try options.client()
-        guard await client.start() != nil else {
-            print("Not signed in. Run: scritorio account login")
-            throw ExitCode.failure
-        }
+        let client = try await options.signedInClient()
         try await runAccountCommand {
             if let free {
                 try await client.freeDevice(id: free)
@@ -52,11 +48,7 @@ struct AccountAI: AsyncParsableCommand {
     @Option(help: "The model.") var model = ScritorioClient.defaultChatModel
 
     func run() async throws {
-        let client = try options.client()
-        guard await client.start() != nil else {
-            print("Not signed in. Run: scritorio account login")
-            throw ExitCode.failure
-        }
+        let client = try await options.signedInClient()
         try await runAccountCommand {
             for try await piece in client.chat([.user(prompt)], model: model) {
                 FileHandle.standardOutput.write(Data(piece.utf8))

@@ -9,11 +9,7 @@ struct AccountStatus: AsyncParsableCommand {
     @OptionGroup var options: AccountOptions
 
     func run() async throws {
-        let client = try options.client()
-        guard await client.start() != nil else {
-            print("Not signed in. Run: scritorio account login")
-            throw ExitCode.failure
-        }
+        let client = try await options.signedInClient()
         try await runAccountCommand {
             let me = try await client.me()
             print("user: \(me.user.email ?? "-") (\(me.user.id))")
@@ -49,11 +45,7 @@ struct AccountUpgrade: AsyncParsableCommand {
     @Flag(help: "Print the checkout URL and exit without waiting.") var noWait = false
 
     func run() async throws {
-        let client = try options.client()
-        guard await client.start() != nil else {
-            print("Not signed in. Run: scritorio account login")
-            throw ExitCode.failure
-        }
+        let client = try await options.signedInClient()
         try await runAccountCommand {
             let checkout = try await client.checkout(plan: plan, provider: provider)
             print("Open this page to pay:")

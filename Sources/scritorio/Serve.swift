@@ -59,12 +59,7 @@ struct Serve: AsyncParsableCommand {
                 let fake = PaddleSandbox(now: now, checkoutBaseURL: config.baseURL + "/pay") { body, signature in
                     // SCRITORIO_SANDBOX_PADDLE_WEBHOOK_URL sends the fake's webhooks elsewhere (a request inspector, a test).
                     let target = ProcessInfo.processInfo.environment["SCRITORIO_SANDBOX_PADDLE_WEBHOOK_URL"] ?? local + "/webhooks/paddle"
-                    var request = HTTPClientRequest(url: target)
-                    request.method = .POST
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.headers.add(name: "Paddle-Signature", value: signature)
-                    request.body = .bytes(ByteBuffer(string: body))
-                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                    return try await WebhookDelivery.post(target, body: body, headers: [("Paddle-Signature", signature)])
                 }
                 paddleSandbox = fake
                 paddle = .live(baseURL: local + "/sandbox/paddle", apiKey: PaddleSandbox.apiKey)
@@ -84,13 +79,7 @@ struct Serve: AsyncParsableCommand {
                 let local = "http://\(config.host == "::1" ? "[::1]" : config.host):\(config.port)"
                 let target = ProcessInfo.processInfo.environment["SCRITORIO_SANDBOX_LEMONSQUEEZY_WEBHOOK_URL"] ?? local + "/webhooks/lemonsqueezy"
                 sandboxServices?.lemonSqueezy = LemonSqueezySandbox(now: now) { body, signature, eventName in
-                    var request = HTTPClientRequest(url: target)
-                    request.method = .POST
-                    request.headers.add(name: "Content-Type", value: "application/json")
-                    request.headers.add(name: "X-Event-Name", value: eventName)
-                    request.headers.add(name: "X-Signature", value: signature)
-                    request.body = .bytes(ByteBuffer(string: body))
-                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                    return try await WebhookDelivery.post(target, body: body, headers: [("X-Event-Name", eventName), ("X-Signature", signature)])
                 }
                 lemonSqueezy = .live(baseURL: local + "/sandbox/lemonsqueezy", apiKey: LemonSqueezySandbox.apiKey)
                 config.lemonSqueezy.mode = .test

@@ -79,23 +79,12 @@ struct KitServer: Sendable {
             let outbox = MailOutbox()
             let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
             let paddle = PaddleSandbox(now: now, checkoutBaseURL: config.baseURL + "/pay") { body, signature in
-                var request = HTTPClientRequest(url: local + "/webhooks/paddle")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Paddle-Signature", value: signature)
-                request.body = .bytes(ByteBuffer(string: body))
-                return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                try await WebhookDelivery.post(local + "/webhooks/paddle", body: body, headers: [("Paddle-Signature", signature)])
             }
             var sandbox = SandboxServices(outbox: outbox, google: google, paddle: paddle)
             sandbox.openAI = OpenAISandbox()
             sandbox.lemonSqueezy = LemonSqueezySandbox(now: now) { body, signature, eventName in
-                var request = HTTPClientRequest(url: local + "/webhooks/lemonsqueezy")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "X-Event-Name", value: eventName)
-                request.headers.add(name: "X-Signature", value: signature)
-                request.body = .bytes(ByteBuffer(string: body))
-                return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                try await WebhookDelivery.post(local + "/webhooks/lemonsqueezy", body: body, headers: [("X-Event-Name", eventName), ("X-Signature", signature)])
             }
             var dependencies = Dependencies(
                 database: database, mailer: Mailer { outbox.deliver($0, now: now()) }, googleKeys: JWKSFetcher { try google.jwks() },

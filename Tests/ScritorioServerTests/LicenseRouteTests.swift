@@ -196,8 +196,8 @@ struct LicenseRouteTests {
             try await app.database.transaction { db in
                 try await LicenseRepository.upsert(lemonKey("aaaa-disabled", store: "1", status: .disabled), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
                 try await LicenseRepository.upsert(lemonKey("bbbb-other-store", store: "99", status: .active), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
-                try await LicenseRepository.upsert(lemonKey("cccc-ours", store: "1", status: .inactive), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
-                try await LicenseRepository.upsert(
+                _ = try await LicenseRepository.upsert(lemonKey("cccc-ours", store: "1", status: .inactive), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
+                _ = try await LicenseRepository.upsert(
                     lemonKey("dddd-other-product", store: "1", status: .active, product: "7"), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
             }
             let (s3, r3, _) = try await Self.call(app, "validate", ["license_key": "aaaa-disabled"])
