@@ -194,8 +194,8 @@ struct LicenseRouteTests {
                     productID: product, variantID: "5", productName: "Pro", customerName: "Ada", email: "ada@example.com")
             }
             try await app.database.transaction { db in
-                try await LicenseRepository.upsert(lemonKey("aaaa-disabled", store: "1", status: .disabled), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
-                try await LicenseRepository.upsert(lemonKey("bbbb-other-store", store: "99", status: .active), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
+                _ = try await LicenseRepository.upsert(lemonKey("aaaa-disabled", store: "1", status: .disabled), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
+                _ = try await LicenseRepository.upsert(lemonKey("bbbb-other-store", store: "99", status: .active), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
                 _ = try await LicenseRepository.upsert(lemonKey("cccc-ours", store: "1", status: .inactive), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
                 _ = try await LicenseRepository.upsert(
                     lemonKey("dddd-other-product", store: "1", status: .active, product: "7"), userID: nil, planCode: nil, issuer: .provider, now: Date(), on: db)
