@@ -115,6 +115,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Benchmarks/ai.sh's floor: the gateway's server and client stack with none of its bookkeeping.
+        .executableTarget(
+            name: "scritorio-relay-floor",
+            dependencies: [
+                "ScritorioProviders",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/RelayFloor",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "scritorio",
             dependencies: [

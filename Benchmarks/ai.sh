@@ -13,12 +13,15 @@
 # The server under test runs pinned to core 0 (taskset), the upstream and wrk share core 1. Scritorio is run
 # with one user (the issue's setup) and with 32 users taking turns; when nginx is installed, a bare nginx relay
 # on core 0 is run too, as a reference for what relaying alone costs there.
+# Then the floor (Benchmarks/RelayFloor, core 0, 32 connections): Hummingbird answering at once, a relay through the
+# gateway's AsyncHTTPClient upstream and one through a bare NIO client, none of them checking or recording anything.
 # Prints req/s, p50/p99 and the server's peak RSS for each run, the latency each gateway adds at p50, and
 # the ratios against the goals. Exits 0 when the report was produced, whether or not the goals are met.
 #
 # Environment:
 #   BENCH_SECONDS   measured seconds per run (default 8), after a 2 s warm-up
 #   BENCH_LITELLM   0 skips LiteLLM (default 1)
+#   BENCH_FLOOR     0 skips the floor runs (default 1)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,9 +62,11 @@ peak_rss_mib() {
     echo $((total / 1024))
 }
 
-section "swift build -c release --product scritorio"
+section "swift build -c release --product scritorio scritorio-relay-floor"
 swift build -c release --product scritorio
+swift build -c release --product scritorio-relay-floor
 BIN="$(swift build -c release --show-bin-path)/scritorio"
+FLOOR="$(swift build -c release --show-bin-path)/scritorio-relay-floor"
 
 # --- the fake upstream (core 1) -----------------------------------------------------------------------------
 section "fake OpenAI upstream"
@@ -193,6 +198,30 @@ for mode in plain stream; do
         fi
     done
 done
+# --- the floor: the same server and client stack on core 0 with no bookkeeping at all (Benchmarks/RelayFloor) ---
+# Not a goal: `answer` is Hummingbird answering at once, `ahc` relays through the gateway's own AsyncHTTPClient
+# upstream (chunk by chunk, as /ai/v1), `nio` through a bare NIO client buffering the answer (an upper bound).
+if [[ "${BENCH_FLOOR:-1}" == 1 ]]; then
+    section "floor (32 connections)"
+    for floor in answer ahc nio; do
+        FL_PORT=$(free_port)
+        env -i PATH="$PATH" HOME="$HOME" NIO_SINGLETON_GROUP_LOOP_COUNT=1 NIO_SINGLETON_BLOCKING_POOL_THREAD_COUNT=2 \
+            taskset -c 0 "$FLOOR" "$floor" "$FL_PORT" "$UPSTREAM" >"$WORK/floor-$floor.log" 2>&1 &
+        FL_PID=$!
+        PIDS+=($FL_PID)
+        for ((i = 0; i < 100; i++)); do
+            curl -s -o /dev/null -X POST -d "$PLAIN" "http://127.0.0.1:$FL_PORT/v1/chat/completions" && break
+            sleep 0.1
+        done
+        for mode in plain stream; do
+            [[ "$floor" == answer && "$mode" == stream ]] && continue
+            run "floor-$floor" "http://127.0.0.1:$FL_PORT/v1/chat/completions" sk-bench-direct 32 "$mode"
+        done
+        kill "$FL_PID" 2>/dev/null || true
+        wait "$FL_PID" 2>/dev/null || true
+    done
+fi
+
 GW_RSS=$(peak_rss_mib "$GW_PID")
 LL_RSS=""
 [[ -n "$LL_PID" ]] && LL_RSS=$(peak_rss_mib "$LL_PID")
@@ -228,6 +257,11 @@ for mode in ("plain", "stream"):
     relay = get("nginx-relay", 32, mode)
     if relay and up32:
         print(f"[{mode}] 32 connections: a bare nginx relay on the same core / upstream = {relay[0] / up32[0]:.2f} (reference, no goal)")
+    for floor, what in (("answer", "Hummingbird answering at once"), ("ahc", "relay through AsyncHTTPClient, nothing else"),
+                        ("nio", "relay through a bare NIO client, nothing else")):
+        row = get("floor-" + floor, 32, mode)
+        if row and up32:
+            print(f"[{mode}] 32 connections: floor, {what} / upstream = {row[0] / up32[0]:.2f} (reference, no goal)")
     many = get("scritorio-32u", 32, mode)
     if many and up32:
         print(f"[{mode}] 32 connections, 32 users: Scritorio / upstream = {many[0] / up32[0]:.2f}", end="")
