@@ -5,6 +5,36 @@ public enum RawJSON {
     /// The bytes of a top-level member's value in a JSON object, found without decoding or re-encoding anything:
     /// providers' `data` kept exactly as they sent it, and the one member a large answer is read for.
     public static func member(_ name: String, in bytes: [UInt8]) -> Range<Int>? {
+        var found: Range<Int>?
+        _ = forEachMember(in: bytes) { key, value in
+            guard bytes[key].elementsEqual(name.utf8) else { return true }
+            found = value
+            return false
+        }
+        return found
+    }
+
+    /// The names of an object's top-level members in order, unescaped as a JSON parser reads them
+    /// (`"mod\u0065l"` is `model`); `nil` when `bytes` is not a JSON object.
+    public static func memberNames(in bytes: [UInt8]) -> [String]? {
+        var names: [String] = []
+        let complete = forEachMember(in: bytes) { key, _ in
+            let raw = bytes[key]
+            if raw.contains(0x5C) {
+                // Rare: an escaped name. Foundation unescapes it exactly as the JSON it came in.
+                guard let name = try? JSONDecoder().decode(String.self, from: Data([0x22] + raw + [0x22])) else { return false }
+                names.append(name)
+            } else {
+                names.append(String(decoding: raw, as: UTF8.self))
+            }
+            return true
+        }
+        return complete ? names : nil
+    }
+
+    /// Calls `body` with each top-level member's name (without its quotes) and value ranges until it returns
+    /// false; returns whether the whole object was walked.
+    static func forEachMember(in bytes: [UInt8], _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
         var i = 0
         func skipSpace() { while i < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) { i += 1 } }
         /// Returns the end index (exclusive) of the string starting at `i` (which is a quote).
@@ -42,25 +72,27 @@ public enum RawJSON {
             }
         }
         skipSpace()
-        guard i < bytes.count, bytes[i] == 0x7B else { return nil }
+        guard i < bytes.count, bytes[i] == 0x7B else { return false }
         i += 1
+        skipSpace()
+        if i < bytes.count, bytes[i] == 0x7D { return true }
         while true {
             skipSpace()
-            guard i < bytes.count, bytes[i] == 0x22 else { return nil }
+            guard i < bytes.count, bytes[i] == 0x22 else { return false }
             let keyStart = i + 1
-            guard skipString() else { return nil }
-            let key = bytes[keyStart..<(i - 1)]
+            guard skipString() else { return false }
+            let key = keyStart..<(i - 1)
             skipSpace()
-            guard i < bytes.count, bytes[i] == 0x3A else { return nil }
+            guard i < bytes.count, bytes[i] == 0x3A else { return false }
             i += 1
             skipSpace()
             let valueStart = i
-            guard skipValue() else { return nil }
-            if key.elementsEqual(name.utf8) { return valueStart..<i }
+            guard skipValue() else { return false }
+            guard body(key, valueStart..<i) else { return false }
             skipSpace()
-            guard i < bytes.count else { return nil }
+            guard i < bytes.count else { return false }
             if bytes[i] == 0x2C { i += 1; continue }
-            return nil
+            return bytes[i] == 0x7D
         }
     }
 

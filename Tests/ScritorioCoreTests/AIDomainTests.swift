@@ -45,6 +45,31 @@ struct AIDomainTests {
         #expect(AIEstimator.prepare(.embeddings, body: embeddings, facts: try #require(AIRequestFacts.read(embeddings)), defaultMaxOutput: 9).body == embeddings)
     }
 
+    @Test("a member named twice is found, also when escaped or inside stream_options; n and every output cap count")
+    func repeatedMembersAndChoices() throws {
+        func repeated(_ json: String) -> String? { AIRequestFacts.repeatedMember(in: Array(json.utf8)) }
+        #expect(repeated(#"{"model":"gpt-4o-mini","max_tokens":1,"model":"gpt-4.1"}"#) == "model")
+        #expect(repeated(#"{"model":"gpt-4o-mini","mod\u0065l":"gpt-4.1"}"#) == "model", "the same name once unescaped")
+        #expect(repeated(#"{"max_tokens":1,"messages":[],"max_tokens":100000}"#) == "max_tokens")
+        #expect(repeated(#"{"stream_options":{"include_usage":true,"include_usage":false}}"#) == "stream_options.include_usage")
+        #expect(repeated(#"{"model":"m","messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}"#) == nil, "nested repeats are data")
+        #expect(repeated(#"{"model":"m","Model":"n"}"#) == nil, "names are case-sensitive, as in every parser")
+
+        // Two caps: the larger is reserved, whichever the upstream honours.
+        let both = Array(#"{"model":"m","max_tokens":5,"max_completion_tokens":900}"#.utf8)
+        let bothFacts = try #require(AIRequestFacts.read(both))
+        #expect(bothFacts.maxOutputTokens == 900)
+        #expect(AIEstimator.prepare(.chat, body: both, facts: bothFacts, defaultMaxOutput: 10).estimate.outputTokens == 900)
+        // n choices of up to the cap each.
+        let many = Array(#"{"model":"m","max_tokens":50,"n":4}"#.utf8)
+        let manyFacts = try #require(AIRequestFacts.read(many))
+        #expect(manyFacts.choices == 4)
+        #expect(AIEstimator.prepare(.chat, body: many, facts: manyFacts, defaultMaxOutput: 10).estimate.outputTokens == 200)
+        let defaulted = Array(#"{"model":"m","n":3}"#.utf8)
+        #expect(AIEstimator.prepare(.chat, body: defaulted, facts: try #require(AIRequestFacts.read(defaulted)), defaultMaxOutput: 10).estimate.outputTokens == 30)
+        #expect(AIEstimator.prepare(.responses, body: many, facts: manyFacts, defaultMaxOutput: 10).estimate.outputTokens == 50, "n is a chat parameter")
+    }
+
     @Test("the SSE scanner relays whole events across chunk borders, finds the usage and strips only the usage chunk")
     func scanner() {
         let stream = """

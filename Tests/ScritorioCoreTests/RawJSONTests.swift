@@ -21,6 +21,19 @@ struct RawJSONTests {
         #expect(Self.member("data", "") == nil)
     }
 
+    @Test("top-level member names in order, unescaped as a parser reads them; nil for anything but a whole object")
+    func names() {
+        func names(_ json: String) -> [String]? { RawJSON.memberNames(in: Array(json.utf8)) }
+        #expect(names(#"{"model":"a","messages":[{"model":"inner"}],"n":2}"#) == ["model", "messages", "n"])
+        #expect(names(#"{"mod\u0065l":"a","x\"y":1}"#) == ["model", "x\"y"])
+        #expect(names(" { } ") == [])
+        #expect(names(#"{"a":1,"a":2}"#) == ["a", "a"])
+        #expect(names("[1]") == nil)
+        #expect(names(#"{"a":1"#) == nil, "cut short")
+        #expect(names(#"{"a":1 "b":2}"#) == nil, "no comma")
+        #expect(names(#"{"bad\uZZZZ":1}"#) == nil, "an escape no parser reads")
+    }
+
     @Test("the first run of bytes at or after a start")
     func find() {
         let hay = Array("abcabcab".utf8)

@@ -199,6 +199,46 @@ struct AIGatewayRouteTests {
         }
     }
 
+    @Test("a body naming a parameter twice is refused before the plan check; n choices are reserved n times", arguments: TestStores.kinds)
+    func ambiguousBodiesAndChoices(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            // Foundation reads the first of two names, Python (and so OpenAI, and the sandbox) the last: unrefused,
+            // this would be checked as gpt-4o-mini with 1 output token and run as gpt-4.1 with 4,000.
+            let smuggled = [
+                #"{"model":"gpt-4o-mini","max_tokens":1,"messages":[{"role":"user","content":"hi"}],"model":"gpt-4.1","max_tokens":4000}"#,
+                #"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"mod\u0065l":"gpt-4.1"}"#,
+                #"{"model":"gpt-4o-mini","messages":[],"stream":true,"stream_options":{"include_usage":true,"include_usage":false}}"#,
+            ]
+            for (body, param) in zip(smuggled, ["model", "model", "stream_options.include_usage"]) {
+                let reply = try await h.ai("chat/completions", raw: body, token: token)
+                #expect(reply.status == .badRequest, "\(body)")
+                #expect(reply.openAIError?["code"] as? String == "duplicate_parameter" && reply.openAIError?["param"] as? String == param)
+            }
+            for n in [0, 129] {
+                let reply = try await h.ai("chat/completions", json: Self.chat("hi", extra: ["n": n]), token: token)
+                #expect(reply.status == .badRequest && reply.openAIError?["param"] as? String == "n")
+            }
+            #expect(try await h.events(user).isEmpty, "nothing reserved, sent or recorded")
+
+            // 4 choices of up to 100 tokens: 400 output tokens are reserved, so a 300-token allowance refuses it
+            // (one choice's worth would have fitted) and a larger one settles all four choices' usage.
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": 300]).status == .ok)
+            let four = Self.chat("hi", extra: ["n": 4, "max_tokens": 100])
+            let refused = try await h.ai("chat/completions", json: four, token: token)
+            #expect(refused.status == .tooManyRequests && refused.openAIError?["code"] as? String == "insufficient_quota")
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": 1_000]).status == .ok)
+            let granted = try await h.ai("chat/completions", json: four, token: token)
+            #expect(granted.status == .ok)
+            #expect((granted.json["choices"] as? [Any])?.count == 4)
+            let usage = try #require(granted.json["usage"] as? [String: Any])
+            #expect(usage["completion_tokens"] as? Int == 48, "12 per choice")
+            #expect(try await h.events(user).last?.tokens == Int64(usage["total_tokens"] as? Int ?? -1))
+            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == usage["total_tokens"] as? Int && day["tokens_reserved"] as? Int == 0)
+        }
+    }
+
     @Test("three replicas on one store, each with its own write queue and caches, never settle more than the allowance together", arguments: TestStores.kinds)
     func concurrentReplicas(kind: StoreKind) async throws {
         // ~150 tokens reserved per request; 1,000 lets about six through, whichever replica they reach.
@@ -287,6 +327,16 @@ struct AIGatewayRouteTests {
                 return Harness.Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
             }
             #expect(try await send().status == .forbidden)
+            // A second `model` part (the upstream may read either) is refused before the plan is checked.
+            var twice = ByteBuffer()
+            twice.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ngpt-4o-mini\r\n")
+            var form = body
+            twice.writeBuffer(&form)
+            let twiceReply = try await h.base.client.execute(
+                uri: "/ai/v1/audio/transcriptions", method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)", .authorization: "Bearer \(token)"], body: twice)
+            #expect(twiceReply.status == .badRequest)
+            #expect(String(buffer: twiceReply.body).contains("duplicate_parameter"))
             try await h.makePro(user)
             let reply = try await send()
             #expect(reply.status == .ok)

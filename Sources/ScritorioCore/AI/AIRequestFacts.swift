@@ -6,8 +6,11 @@ public struct AIRequestFacts: Sendable, Equatable {
     public var stream: Bool
     /// `stream_options.include_usage` as the client sent it (`nil` when it sent no `stream_options`).
     public var includeUsage: Bool?
-    /// `max_tokens`, `max_completion_tokens` or `max_output_tokens`, the first present.
+    /// The largest of `max_tokens`, `max_completion_tokens` and `max_output_tokens` present: an upstream that
+    /// honours another of them can still not produce more than is reserved.
     public var maxOutputTokens: Int64?
+    /// `n`, the number of chat choices (`nil` when absent): each choice is up to the maximum output long.
+    public var choices: Int64?
 
     struct Wire: Decodable {
         struct StreamOptions: Decodable { var include_usage: Bool? }
@@ -17,13 +20,15 @@ public struct AIRequestFacts: Sendable, Equatable {
         var max_tokens: Int64?
         var max_completion_tokens: Int64?
         var max_output_tokens: Int64?
+        var n: Int64?
     }
 
-    public init(model: String?, stream: Bool, includeUsage: Bool?, maxOutputTokens: Int64?) {
+    public init(model: String?, stream: Bool, includeUsage: Bool?, maxOutputTokens: Int64?, choices: Int64? = nil) {
         self.model = model
         self.stream = stream
         self.includeUsage = includeUsage
         self.maxOutputTokens = maxOutputTokens
+        self.choices = choices
     }
 
     /// Reads the facts; `nil` when the body is not a JSON object (or a field has the wrong type).
@@ -31,7 +36,23 @@ public struct AIRequestFacts: Sendable, Equatable {
         guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(body)) else { return nil }
         return AIRequestFacts(
             model: wire.model, stream: wire.stream ?? false, includeUsage: wire.stream_options.map { $0.include_usage ?? false },
-            maxOutputTokens: wire.max_tokens ?? wire.max_completion_tokens ?? wire.max_output_tokens)
+            maxOutputTokens: [wire.max_tokens, wire.max_completion_tokens, wire.max_output_tokens].compactMap { $0 }.max(),
+            choices: wire.n)
+    }
+
+    /// The first member named twice at the top level or in `stream_options`, if any. Parsers disagree on which
+    /// of two the request means (Foundation reads the first, Python's `json` and so OpenAI the last): a body
+    /// naming `model` or `max_tokens` twice could be checked and reserved as one request and run upstream as
+    /// another, a Pro model on a free plan or an answer longer than its reservation. Such a body is refused.
+    public static func repeatedMember(in body: [UInt8]) -> String? {
+        guard let names = RawJSON.memberNames(in: body) else { return nil }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted { return name }
+        if let options = RawJSON.member("stream_options", in: body), let inner = RawJSON.memberNames(in: Array(body[options])) {
+            seen = []
+            for name in inner where !seen.insert(name).inserted { return "stream_options." + name }
+        }
+        return nil
     }
 }
 
@@ -73,6 +94,7 @@ public enum AIEstimator {
         case .embeddings, .transcription:
             break
         }
+        if operation == .chat, let choices = facts.choices, choices > 1 { output *= choices }
         var clientWantsUsage = false
         if operation == .chat && facts.stream {
             clientWantsUsage = facts.includeUsage ?? false

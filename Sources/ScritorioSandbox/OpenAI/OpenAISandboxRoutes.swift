@@ -94,22 +94,33 @@ extension OpenAISandbox {
         let (count, finish) = Self.completionCount(object, knobs)
         let words = Self.words(count)
         let id = "chatcmpl-sbx\(String(Self.hash(texts.joined()), radix: 16))"
-        let usage = Self.usageJSON(prompt: prompt, completion: count, responses: false)
+        // `n` choices, each as long as one, all counted in the usage (as OpenAI bills them).
+        let choices = max(1, object["n"] as? Int ?? 1)
+        let usage = Self.usageJSON(prompt: prompt, completion: count * choices, responses: false)
         guard object["stream"] as? Bool == true else {
-            let body = #"{"id":"\#(id)","object":"chat.completion","created":\#(created),"model":\#(Self.quote(model)),"choices":[{"index":0,"message":{"role":"assistant","content":\#(Self.quote(words.joined(separator: " "))),"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"\#(finish)"}],"usage":\#(knobs.noUsage ? "null" : usage),"service_tier":"default","system_fingerprint":"fp_sandbox"}"#
+            let message = #"{"role":"assistant","content":\#(Self.quote(words.joined(separator: " "))),"refusal":null,"annotations":[]}"#
+            let all = (0..<choices).map { #"{"index":\#($0),"message":\#(message),"logprobs":null,"finish_reason":"\#(finish)"}"# }
+            let body = #"{"id":"\#(id)","object":"chat.completion","created":\#(created),"model":\#(Self.quote(model)),"choices":[\#(all.joined(separator: ","))],"usage":\#(knobs.noUsage ? "null" : usage),"service_tier":"default","system_fingerprint":"fp_sandbox"}"#
             return Self.json(200, body)
         }
         let includeUsage = (object["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true
         let head = #"data: {"id":"\#(id)","object":"chat.completion.chunk","created":\#(created),"model":\#(Self.quote(model)),"service_tier":"default","system_fingerprint":"fp_sandbox","choices":"#
         let tail = includeUsage ? #","usage":null}"# + "\n\n" : "}\n\n"
-        var events = [head + #"[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]"# + tail]
-        for (index, word) in words.enumerated() {
-            events.append(head + #"[{"index":0,"delta":{"content":\#(Self.quote(index == 0 ? word : " " + word))},"logprobs":null,"finish_reason":null}]"# + tail)
+        var events: [String] = []
+        for choice in 0..<choices {
+            events.append(head + #"[{"index":\#(choice),"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]"# + tail)
         }
-        events.append(head + #"[{"index":0,"delta":{},"logprobs":null,"finish_reason":"\#(finish)"}]"# + tail)
+        for (index, word) in words.enumerated() {
+            for choice in 0..<choices {
+                events.append(head + #"[{"index":\#(choice),"delta":{"content":\#(Self.quote(index == 0 ? word : " " + word))},"logprobs":null,"finish_reason":null}]"# + tail)
+            }
+        }
+        for choice in 0..<choices {
+            events.append(head + #"[{"index":\#(choice),"delta":{},"logprobs":null,"finish_reason":"\#(finish)"}]"# + tail)
+        }
         if includeUsage && !knobs.noUsage { events.append(head + #"[],"usage":\#(usage)}"# + "\n\n") }
         events.append("data: [DONE]\n\n")
-        return stream(events, knobs: knobs, contentEvents: 1...words.count)
+        return stream(events, knobs: knobs, contentEvents: words.isEmpty ? nil : choices...(choices * (words.count + 1) - 1))
     }
 
     /// Writes `events` one by one; `fail_after` drops the connection after that many content events.

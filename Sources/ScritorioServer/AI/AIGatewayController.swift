@@ -71,8 +71,17 @@ struct AIGatewayController: Sendable {
                 throw OpenAIError.invalidRequest(
                     "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.")
             }
+            if let name = AIRequestFacts.repeatedMember(in: bytes) {
+                throw OpenAIError.invalidRequest(
+                    "The JSON body names `\(name.prefix(80))` more than once; send each parameter once.",
+                    param: String(name.prefix(80)), code: "duplicate_parameter")
+            }
             guard let model = facts.model, !model.isEmpty else {
                 throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model")
+            }
+            if operation == .chat, let choices = facts.choices, !(1...OpenAIError.maxChoices).contains(choices) {
+                throw OpenAIError.invalidRequest(
+                    "n must be an integer from 1 to \(OpenAIError.maxChoices).", param: "n", code: "integer_out_of_range")
             }
             if let max = facts.maxOutputTokens, !(1...OpenAIError.maxOutputTokens).contains(max) {
                 // A negative maximum would reserve less than nothing; a huge one would overflow the estimate.
@@ -104,6 +113,12 @@ struct AIGatewayController: Sendable {
             let bytes = Array(buffer.readableBytesView)
             guard let form = MultipartForm(contentType: contentType, body: bytes) else {
                 throw OpenAIError.invalidRequest("We could not parse the multipart body of your request.")
+            }
+            // As with JSON, two parts of one name may be read as either by the upstream: the plan would be checked
+            // for one model and the estimate made for one file while another runs.
+            for name in ["model", "file"] where form.parts.filter({ $0.name == name }).count > 1 {
+                throw OpenAIError.invalidRequest(
+                    "The form has more than one `\(name)` part; send each once.", param: name, code: "duplicate_parameter")
             }
             guard let model = form.text("model"), !model.isEmpty else {
                 throw OpenAIError.invalidRequest("you must provide a model parameter", param: "model")

@@ -42,6 +42,8 @@ struct OpenAIError: Error, Sendable {
     /// The largest output a request may ask for: far above any model's, and small enough that an estimate never
     /// overflows.
     static let maxOutputTokens: Int64 = 1 << 32
+    /// OpenAI's own bound on a chat's `n`.
+    static let maxChoices: Int64 = 128
 
     static let notConfigured = OpenAIError(
         status: .serviceUnavailable, message: "The AI gateway has no upstream configured.", type: "server_error", code: "not_configured")
