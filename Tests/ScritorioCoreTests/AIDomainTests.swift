@@ -70,6 +70,38 @@ struct AIDomainTests {
         #expect(AIEstimator.prepare(.responses, body: many, facts: manyFacts, defaultMaxOutput: 10).estimate.outputTokens == 50, "n is a chat parameter")
     }
 
+    @Test("images and inline files are counted, state kept upstream and hosted tools refused, plain text untouched")
+    func attachments() {
+        func scan(_ json: String) -> AIAttachments { AIAttachments.scan(Array(json.utf8)) }
+        #expect(scan(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#) == AIAttachments())
+        #expect(scan(#"{"model":"m","messages":[{"role":"user","content":"an image of a file"}]}"#) == AIAttachments(), "words are not parts")
+        let chat = #"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"what"},{"type":"image_url","image_url":{"url":"https://x/a.png"}},{"type":"image_url","image_url":{"url":"data:image/png;base64,AA=="}},{"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,AA=="}}]}]}"#
+        #expect(scan(chat) == AIAttachments(images: 2, files: 1))
+        let responses = #"{"model":"m","input":[{"role":"user","content":[{"type":"input_image","image_url":"https://x/a.png","detail":"low"},{"type":"input_file","file_data":"AA=="}]}],"tools":[{"type":"function","name":"f","parameters":{}}]}"#
+        #expect(scan(responses) == AIAttachments(images: 1, files: 1))
+        #expect(scan(#"{"model":"m","input":"hi","previous_response_id":"resp_1"}"#).refused == "previous_response_id")
+        #expect(scan(#"{"model":"m","input":"hi","previous_response_id":null}"#).refused == nil)
+        #expect(scan(#"{"model":"m","input":"hi","conversation":{"id":"conv_1"}}"#).refused == "conversation")
+        #expect(scan(#"{"model":"m","prompt":{"id":"pmpt_1"}}"#).refused == "prompt")
+        #expect(scan(#"{"model":"m","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}"#).refused == "file_id")
+        #expect(scan(#"{"model":"m","input":[{"type":"input_image","file_id":"file-1"}]}"#).refused == "file_id")
+        #expect(scan(#"{"model":"m","input":[{"type":"item_reference","id":"msg_1"}]}"#).refused == "item_reference")
+        #expect(scan(#"{"model":"m","input":"hi","tools":[{"type":"web_search"}]}"#).refused == "tools[].type=web_search")
+        #expect(scan(#"{"model":"m","input":"hi","tools":[{"type":"file_search","vector_store_ids":["vs_1"]}]}"#).refused == "tools[].type=file_search")
+
+        // The bound: bytes, each image at the model's bound, each file at the window, never above the window.
+        let prices = AIPriceTable.standard
+        #expect(prices.inputBound(model: "gpt-4o-mini", bytes: 300, attachments: AIAttachments(images: 1)) == 48_500)
+        #expect(prices.inputBound(model: "gpt-4.1", bytes: 300, attachments: AIAttachments(images: 2)) == 3_300)
+        #expect(prices.inputBound(model: "gpt-4o-mini", bytes: 300, attachments: AIAttachments(images: 3)) == 128_000, "the window caps it")
+        #expect(prices.inputBound(model: "gpt-4o-mini", bytes: 300, attachments: AIAttachments(files: 1)) == 128_000)
+        #expect(prices.inputBound(model: "unknown", bytes: 10, attachments: AIAttachments(images: 1)) == 10 + AIPriceTable.unknownImageTokens)
+        let body = Array(chat.utf8)
+        let facts = AIRequestFacts(model: "gpt-4.1", stream: false, includeUsage: nil, maxOutputTokens: 10)
+        let prepared = AIEstimator.prepare(.chat, body: body, facts: facts, defaultMaxOutput: 99, attachments: scan(chat))
+        #expect(prepared.estimate == AIUsage(inputTokens: 1_047_576, outputTokens: 10), "a file on gpt-4.1 reserves its window")
+    }
+
     @Test("the SSE scanner relays whole events across chunk borders, finds the usage and strips only the usage chunk")
     func scanner() {
         let stream = """

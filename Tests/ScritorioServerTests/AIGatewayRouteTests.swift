@@ -239,6 +239,45 @@ struct AIGatewayRouteTests {
         }
     }
 
+    @Test("an image is reserved at its model's bound; state kept upstream and hosted tools are refused", arguments: TestStores.kinds)
+    func attachmentsAndUpstreamState(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            let image: [String: Any] = ["type": "image_url", "image_url": ["url": "https://example.com/screenshot.png"]]
+            func withImage(_ model: String) -> [String: Any] {
+                ["model": model, "max_tokens": 50, "messages": [["role": "user", "content": [["type": "text", "text": "what is this?"], image]]]]
+            }
+            // gpt-4o-mini counts up to 48,200 tokens for one image: with the free plan's 50,000 a day and 2,000 of
+            // them used by an admin's lower limit, it cannot be reserved; on gpt-4.1-mini (2,500 at most) it can.
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": 48_000]).status == .ok)
+            let mini = try await h.ai("chat/completions", json: withImage("gpt-4o-mini"), token: token)
+            #expect(mini.status == .tooManyRequests && mini.openAIError?["code"] as? String == "insufficient_quota")
+            let small = try await h.ai("chat/completions", json: withImage("gpt-4.1-mini"), token: token)
+            #expect(small.status == .ok)
+            #expect(try await h.ai("chat/completions", json: Self.chat("no image"), token: token).status == .ok)
+
+            let refused: [(String, [String: Any], String)] = [
+                ("responses", ["model": "gpt-4o-mini", "input": "and then?", "previous_response_id": "resp_someone_elses"], "previous_response_id"),
+                ("responses", ["model": "gpt-4o-mini", "input": "hi", "conversation": "conv_1"], "conversation"),
+                ("responses", ["model": "gpt-4o-mini", "input": "news?", "tools": [["type": "web_search"]]], "tools[].type=web_search"),
+                ("chat/completions", ["model": "gpt-4o-mini", "messages": [["role": "user", "content": [["type": "file", "file": ["file_id": "file-operator"]]]]]], "file_id"),
+            ]
+            for (path, body, param) in refused {
+                let reply = try await h.ai(path, json: body, token: token)
+                #expect(reply.status == .badRequest, "\(param)")
+                #expect(reply.openAIError?["code"] as? String == "unsupported_parameter" && reply.openAIError?["param"] as? String == param)
+            }
+            let function = try await h.ai(
+                "responses", json: ["model": "gpt-4o-mini", "input": "hi", "tools": [["type": "function", "name": "lookup", "parameters": ["type": "object"]]]],
+                token: token)
+            #expect(function.status == .ok, "tools the client runs pass")
+            let outcomes = try await h.events(user).map(\.outcome)
+            #expect(outcomes == ["quota_exceeded", "ok", "ok", "ok"], "refused bodies reserve and record nothing")
+            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_reserved"] as? Int == 0)
+        }
+    }
+
     @Test("three replicas on one store, each with its own write queue and caches, never settle more than the allowance together", arguments: TestStores.kinds)
     func concurrentReplicas(kind: StoreKind) async throws {
         // ~150 tokens reserved per request; 1,000 lets about six through, whichever replica they reach.

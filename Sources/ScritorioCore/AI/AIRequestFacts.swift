@@ -77,8 +77,10 @@ public struct AIPreparedRequest: Sendable, Equatable {
 /// request's maximum (set to the plan's default when it names none).
 public enum AIEstimator {
     /// Prepares a JSON request (chat, responses, embeddings).
+    /// `attachments` (what `AIAttachments.scan` found) and `prices` bound the input beyond its bytes.
     public static func prepare(
-        _ operation: AIOperation, body: [UInt8], facts: AIRequestFacts, defaultMaxOutput: Int64
+        _ operation: AIOperation, body: [UInt8], facts: AIRequestFacts, defaultMaxOutput: Int64,
+        attachments: AIAttachments = AIAttachments(), prices: AIPriceTable = .standard
     ) -> AIPreparedRequest {
         var body = body
         var members: [String] = []
@@ -104,7 +106,8 @@ public enum AIEstimator {
                 body = rewritingIncludeUsage(body)
             }
         }
-        let input = Int64(body.count)
+        let input = attachments == AIAttachments()
+            ? Int64(body.count) : prices.inputBound(model: facts.model ?? "", bytes: Int64(body.count), attachments: attachments)
         if !members.isEmpty { body = inserting(members, into: body) }
         return AIPreparedRequest(body: body, estimate: AIUsage(inputTokens: input, outputTokens: output), clientWantsUsage: clientWantsUsage)
     }

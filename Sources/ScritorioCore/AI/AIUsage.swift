@@ -69,18 +69,29 @@ public struct AIPrice: Sendable, Equatable, Codable {
     public var cachedInput: Double?
     public var output: Double
     public var audioPerMinute: Double?
+    /// The most input tokens one image may count for on this model (reserved per image).
+    public var imageTokens: Int64?
+    /// The model's context window: no request's input counts for more.
+    public var contextTokens: Int64?
 
-    public init(input: Double, cachedInput: Double? = nil, output: Double, audioPerMinute: Double? = nil) {
+    public init(
+        input: Double, cachedInput: Double? = nil, output: Double, audioPerMinute: Double? = nil, imageTokens: Int64? = nil,
+        contextTokens: Int64? = nil
+    ) {
         self.input = input
         self.cachedInput = cachedInput
         self.output = output
         self.audioPerMinute = audioPerMinute
+        self.imageTokens = imageTokens
+        self.contextTokens = contextTokens
     }
 
     enum CodingKeys: String, CodingKey {
         case input, output
         case cachedInput = "cached_input"
         case audioPerMinute = "audio_per_minute"
+        case imageTokens = "image_tokens"
+        case contextTokens = "context_tokens"
     }
 }
 
@@ -90,11 +101,13 @@ public struct AIPriceTable: Sendable, Equatable {
 
     public init(prices: [String: AIPrice]) { self.prices = prices }
 
-    /// OpenAI's list prices for the default plans' models (USD, 2025).
+    /// OpenAI's list prices for the default plans' models (USD, 2025), with the most one image counts for on each
+    /// (gpt-4o-mini: 2,833 + 8 tiles × 5,667 at high detail; gpt-4.1: 85 + 8 × 170; gpt-4.1-mini: 1,536 patches
+    /// × 1.62) and their context windows.
     public static let standard = AIPriceTable(prices: [
-        "gpt-4o-mini": AIPrice(input: 0.15, cachedInput: 0.075, output: 0.60),
-        "gpt-4.1-mini": AIPrice(input: 0.40, cachedInput: 0.10, output: 1.60),
-        "gpt-4.1": AIPrice(input: 2.00, cachedInput: 0.50, output: 8.00),
+        "gpt-4o-mini": AIPrice(input: 0.15, cachedInput: 0.075, output: 0.60, imageTokens: 48_200, contextTokens: 128_000),
+        "gpt-4.1-mini": AIPrice(input: 0.40, cachedInput: 0.10, output: 1.60, imageTokens: 2_500, contextTokens: 1_047_576),
+        "gpt-4.1": AIPrice(input: 2.00, cachedInput: 0.50, output: 8.00, imageTokens: 1_500, contextTokens: 1_047_576),
         "text-embedding-3-small": AIPrice(input: 0.02, output: 0),
         "whisper-1": AIPrice(input: 0, output: 0, audioPerMinute: 0.006),
     ])
@@ -102,6 +115,22 @@ public struct AIPriceTable: Sendable, Equatable {
     /// Reads `{"model": {"input":…, "output":…, "cached_input":…, "audio_per_minute":…}}`.
     public static func parse(_ data: Data) throws -> AIPriceTable {
         AIPriceTable(prices: try JSONDecoder().decode([String: AIPrice].self, from: data))
+    }
+
+    /// Reserved per image on a model that names no bound: the largest of any known model's.
+    public static let unknownImageTokens: Int64 = 48_200
+    /// Reserved per inline file on a model without a context window: a file's pages count as text and images.
+    public static let unknownContextTokens: Int64 = 1_048_576
+
+    /// The most input tokens a request of `bytes` bytes with `attachments` can count for on `model`: its bytes
+    /// (no token is shorter than a byte), each image at the model's bound, each file at the whole context window,
+    /// and never more than that window.
+    public func inputBound(model: String, bytes: Int64, attachments: AIAttachments) -> Int64 {
+        let price = prices[model]
+        let context = price?.contextTokens ?? Self.unknownContextTokens
+        let raw = bytes + attachments.images * (price?.imageTokens ?? Self.unknownImageTokens) + attachments.files * context
+        guard let window = price?.contextTokens else { return raw }
+        return min(raw, window)
     }
 
     /// The cost in micro-dollars (0 for a model without a price).

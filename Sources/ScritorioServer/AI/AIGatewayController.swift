@@ -89,9 +89,18 @@ struct AIGatewayController: Sendable {
                     "max_tokens must be an integer from 1 to \(OpenAIError.maxOutputTokens).", param: "max_tokens",
                     code: "integer_out_of_range")
             }
+            let attachments = AIAttachments.scan(bytes)
+            if let refused = attachments.refused {
+                throw OpenAIError.invalidRequest(
+                    "The gateway does not pass `\(refused)`: it refers to state or tools kept upstream under the gateway's own key, "
+                        + "which it can neither meter nor keep to your account. Send the content itself.",
+                    param: refused, code: "unsupported_parameter")
+            }
             let plan = try await gateway.plan(for: identity.userID)
             guard plan.allows(model: model) else { throw OpenAIError.modelNotInPlan(model, plan: plan.code) }
-            let prepared = AIEstimator.prepare(operation, body: bytes, facts: facts, defaultMaxOutput: plan.defaultMaxOutputTokens)
+            let prepared = AIEstimator.prepare(
+                operation, body: bytes, facts: facts, defaultMaxOutput: plan.defaultMaxOutputTokens, attachments: attachments,
+                prices: gateway.config.prices)
             let ticket = try await gateway.reserve(
                 user: identity.userID, plan: plan, model: model, operation: operation, estimate: prepared.estimate, requestID: requestID)
             let call = OpenAIUpstreamRequest(path: path, contentType: "application/json", body: ByteBuffer(bytes: prepared.body), requestID: requestID)

@@ -1,0 +1,76 @@
+import Foundation
+
+/// What a JSON request carries that its bytes do not bound. Images and files are expanded upstream into far
+/// more tokens than their bytes (a 100-byte image link can cost 48,000 tokens on gpt-4o-mini), so each is
+/// reserved at its model's bound. References to state kept upstream under the operator's key (stored responses
+/// and conversations, stored prompts, uploaded files, vector stores, stored items) and hosted tools with prices of
+/// their own can be neither metered nor kept to the caller's account: those requests are refused.
+public struct AIAttachments: Sendable, Equatable {
+    /// `image_url` / `input_image` parts.
+    public var images: Int64 = 0
+    /// `file` / `input_file` parts with their data inline.
+    public var files: Int64 = 0
+    /// The first member or type the gateway refuses, if any.
+    public var refused: String?
+
+    public init(images: Int64 = 0, files: Int64 = 0, refused: String? = nil) {
+        self.images = images
+        self.files = files
+        self.refused = refused
+    }
+
+    /// Names that only occur in such requests; a body without any of them is not parsed again.
+    static let markers: [[UInt8]] = ["image", "file", "previous_response_id", "conversation", "prompt", "tools", "vector_store", "item_reference"]
+        .map { Array($0.utf8) }
+    static let stateMembers = ["previous_response_id", "conversation", "prompt"]
+    /// Tool types that are only functions the client runs; every other (web search, file search, code
+    /// interpreter, image generation, computer use, MCP, shell) runs upstream at a price of its own.
+    static let clientTools: Set<String> = ["function", "custom"]
+
+    /// Scans a JSON request body (already known to be an object).
+    public static func scan(_ body: [UInt8]) -> AIAttachments {
+        var found = AIAttachments()
+        guard markers.contains(where: { RawJSON.find($0, in: body[...]) != nil }),
+            let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        else { return found }
+        for member in stateMembers where !(object[member] == nil || object[member] is NSNull) {
+            // Chat and embeddings have no `prompt`; the Responses API's is a stored prompt's id.
+            if member == "prompt", object[member] is String { continue }
+            found.refused = member
+            return found
+        }
+        if let tools = object["tools"] as? [Any] {
+            for case let tool as [String: Any] in tools {
+                let type = tool["type"] as? String ?? ""
+                if !clientTools.contains(type) {
+                    found.refused = "tools[].type=" + type
+                    return found
+                }
+            }
+        }
+        found.walk(object)
+        return found
+    }
+
+    mutating func walk(_ value: Any) {
+        guard refused == nil else { return }
+        if let list = value as? [Any] {
+            for item in list { walk(item) }
+            return
+        }
+        guard let object = value as? [String: Any] else { return }
+        for member in ["file_id", "vector_store_ids"] where !(object[member] == nil || object[member] is NSNull) {
+            refused = member
+            return
+        }
+        switch object["type"] as? String {
+        case "image_url", "input_image": images += 1
+        case "file", "input_file": files += 1
+        case "item_reference":
+            refused = "item_reference"
+            return
+        default: break
+        }
+        for (_, member) in object { walk(member) }
+    }
+}
