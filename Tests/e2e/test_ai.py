@@ -162,3 +162,34 @@ def test_upstream_errors_reach_the_client(ai):
         list(client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "x #sandbox:fail_after=2"}], stream=True))
     assert usage(ai, acc)["day"]["tokens_reserved"] == 0
+
+
+def test_what_the_bytes_do_not_bound(ai):
+    """n choices, images and state kept upstream, as the official client sends them."""
+    acc = ai.signed_in()
+    client = sdk(ai, acc, max_retries=0)
+    # Four choices of the sandbox's 12 tokens each are all counted.
+    four = client.chat.completions.create(
+        model="gpt-4o-mini", n=4, max_tokens=20, messages=[{"role": "user", "content": "hello"}])
+    assert len(four.choices) == 4 and four.usage.completion_tokens == 48
+    assert usage(ai, acc)["day"]["tokens_used"] == four.usage.total_tokens
+    with pytest.raises(openai.BadRequestError) as too_many:
+        client.chat.completions.create(model="gpt-4o-mini", n=129, messages=[{"role": "user", "content": "hello"}])
+    assert too_many.value.param == "n"
+    # One image on gpt-4o-mini may count for 48,200 tokens: not with 48,000 left for the day.
+    set_limits(ai, acc.user_id, tokens_per_day=48000)
+    picture = [{"role": "user", "content": [
+        {"type": "text", "text": "What is on this screenshot?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/screenshot.png"}}]}]
+    with pytest.raises(openai.RateLimitError) as limited:
+        client.chat.completions.create(model="gpt-4o-mini", max_tokens=50, messages=picture)
+    assert limited.value.code == "insufficient_quota"
+    assert client.chat.completions.create(model="gpt-4.1-mini", max_tokens=50, messages=picture).choices
+    # A stored response of anyone's, through the operator's key: refused before anything is spent.
+    with pytest.raises(openai.BadRequestError) as stored:
+        client.responses.create(model="gpt-4o-mini", input="and then?", previous_response_id="resp_of_someone_else")
+    assert stored.value.code == "unsupported_parameter" and stored.value.param == "previous_response_id"
+    with pytest.raises(openai.BadRequestError) as hosted:
+        client.responses.create(model="gpt-4o-mini", input="news?", tools=[{"type": "web_search"}])
+    assert hosted.value.code == "unsupported_parameter"
+    assert usage(ai, acc)["day"]["tokens_reserved"] == 0
