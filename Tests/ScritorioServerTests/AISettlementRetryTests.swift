@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import SQLKit
 import ScritorioCore
 @testable import ScritorioServer
@@ -47,6 +48,52 @@ struct AISettlementRetryTests {
             #expect(events.map(\.outcome) == ["ok"] && events.first?.tokens == Int64(total))
             let day = try #require(try await h.usage(token)["day"] as? [String: Any])
             #expect(day["tokens_used"] as? Int == total && day["tokens_reserved"] as? Int == 0)
+        }
+    }
+
+    @Test("a store refusing for longer than the answer waits: the answer goes out, the settlement lands in the background", arguments: TestStores.kinds)
+    func background(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (token, user) = try await h.user()
+            try await Self.refuseLedger(h.base.database)
+            let reply = try await h.ai("chat/completions", json: AIGatewayRouteTests.chat("hello"), token: token)
+            #expect(reply.status == .ok, "the client is answered after about 1.5 s of attempts")
+            let total = try #require((reply.json["usage"] as? [String: Any])?["total_tokens"] as? Int)
+            #expect(try await h.events(user).isEmpty)
+            let held = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect((held["tokens_reserved"] as? Int ?? 0) > 0, "still reserved while the store refuses")
+            try await h.base.database.transaction { try await $0.sql.raw("DELETE FROM fail_flag").run() }
+            // The first background attempt is 2 s after the last foreground one.
+            var events: [(tokens: Int64, status: Int, outcome: String, audio: Int64, cost: Int64, requestID: String)] = []
+            for _ in 0..<80 where events.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                events = try await h.events(user)
+            }
+            #expect(events.map(\.outcome) == ["ok"] && events.first?.tokens == Int64(total))
+            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == total && day["tokens_reserved"] as? Int == 0)
+        }
+    }
+
+    @Test("background attempts back off and give up after their patience")
+    func givesUp() async throws {
+        try await AIHarness.run(.sqlite) { h in
+            let (_, user) = try await h.user()
+            try await Self.refuseLedger(h.base.database)
+            // A settlement retried with a short patience while the store keeps refusing: it ends, nothing written.
+            let job = AIRepository.Settlement(
+                reservation: AIReservation(userID: user, periods: AIPeriods(anchor: Date(), now: Date()), estimate: AIUsage(inputTokens: 1)),
+                actual: AIUsage(inputTokens: 1),
+                event: AIUsageEvent(
+                    userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 1), costMicros: 0,
+                    requestID: "req_background", latencyMs: 1, status: 200, outcome: "ok"),
+                now: Date())
+            let started = ContinuousClock.now
+            await AIWriteQueue.settleInBackground(
+                job, database: h.base.database, logger: Logger(label: "scritorio.test"),
+                retry: .init(first: .milliseconds(20), longest: .milliseconds(80), patience: .milliseconds(300)))
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            #expect(try await h.events(user).isEmpty)
         }
     }
 }

@@ -113,8 +113,11 @@ actor AIWriteQueue {
 
     /// Settles `job` in a transaction of its own, trying again after 0.05 s, 0.1 s, … 0.8 s when the store
     /// refuses: a lost settlement is a missing ledger row and a reservation held until its period ends. Runs
-    /// outside any request's task, so a client that went away cannot cut it short.
-    static func settleAlone(_ job: AIRepository.Settlement, database: Database, logger: Logger) async {
+    /// outside any request's task, so a client that went away cannot cut it short. When the store still refuses
+    /// after that (about 1.5 s), the answer goes out and the settlement is kept and tried again in the background.
+    static func settleAlone(
+        _ job: AIRepository.Settlement, database: Database, logger: Logger, background: BackgroundRetry = .standard
+    ) async {
         let attempts = 6
         for attempt in 0..<attempts {
             do {
@@ -123,13 +126,46 @@ actor AIWriteQueue {
             } catch {
                 let metadata: Logger.Metadata = ["request_id": "\(job.event.requestID)", "attempt": "\(attempt + 1)", "error": "\(error)"]
                 guard attempt + 1 < attempts else {
-                    logger.error("AI settlement failed; the reservation stays held until its period ends", metadata: metadata)
+                    logger.error("AI settlement failed; kept and tried again in the background", metadata: metadata)
+                    Task.detached { await settleInBackground(job, database: database, logger: logger, retry: background) }
                     return
                 }
                 logger.warning("AI settlement failed; trying again", metadata: metadata)
                 try? await Task.sleep(for: .milliseconds(50 << attempt))
             }
         }
+    }
+
+    /// How a settlement the store kept refusing is tried again: after `first`, doubling up to `longest`, for
+    /// `patience` in all (a day: an outage longer than that needs an operator, and the log names each request).
+    struct BackgroundRetry: Sendable {
+        var first: Duration
+        var longest: Duration
+        var patience: Duration
+
+        static let standard = BackgroundRetry(first: .seconds(2), longest: .seconds(60), patience: .seconds(86_400))
+    }
+
+    static func settleInBackground(_ job: AIRepository.Settlement, database: Database, logger: Logger, retry: BackgroundRetry) async {
+        var delay = retry.first
+        var waited = Duration.zero
+        var attempt = 6
+        while waited < retry.patience {
+            try? await Task.sleep(for: delay)
+            waited += delay
+            attempt += 1
+            do {
+                try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
+                logger.notice("AI settlement written in the background", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)"])
+                return
+            } catch {
+                logger.warning(
+                    "AI settlement still refused", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)", "error": "\(error)"])
+            }
+            delay = min(delay * 2, retry.longest)
+        }
+        logger.error(
+            "AI settlement given up; the reservation stays held until its period ends", metadata: ["request_id": "\(job.event.requestID)"])
     }
 
     /// Reserves `jobs` in order, as one by one would: a user's requests of the batch are first tried as one sum
