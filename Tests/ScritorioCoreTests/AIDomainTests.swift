@@ -70,6 +70,27 @@ struct AIDomainTests {
         #expect(AIEstimator.prepare(.responses, body: many, facts: manyFacts, defaultMaxOutput: 10).estimate.outputTokens == 50, "n is a chat parameter")
     }
 
+    @Test("a cap or stream_options sent as null is set in place, never sent twice")
+    func nullMembersAreReplaced() throws {
+        for (json, operation, name) in [
+            (#"{"model":"m","max_completion_tokens":null,"messages":[]}"#, AIOperation.chat, "max_completion_tokens"),
+            (#"{"model":"m","input":"hi","max_output_tokens":null}"#, AIOperation.responses, "max_output_tokens"),
+        ] {
+            let body = Array(json.utf8)
+            let prepared = AIEstimator.prepare(operation, body: body, facts: try #require(AIRequestFacts.read(body)), defaultMaxOutput: 77)
+            #expect(RawJSON.memberNames(in: prepared.body)?.filter { $0 == name }.count == 1)
+            let sent = try #require(try JSONSerialization.jsonObject(with: Data(prepared.body)) as? [String: Any])
+            #expect(sent[name] as? Int == 77)
+            #expect(prepared.estimate.outputTokens == 77)
+        }
+        let stream = Array(#"{"model":"m","stream":true,"stream_options":null,"messages":[]}"#.utf8)
+        let prepared = AIEstimator.prepare(.chat, body: stream, facts: try #require(AIRequestFacts.read(stream)), defaultMaxOutput: 5)
+        #expect(RawJSON.memberNames(in: prepared.body)?.filter { $0 == "stream_options" }.count == 1)
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(prepared.body)) as? [String: Any])
+        #expect((sent["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+        #expect(sent["max_completion_tokens"] as? Int == 5)
+    }
+
     @Test("images and inline files are counted, state kept upstream and hosted tools refused, plain text untouched")
     func attachments() {
         func scan(_ json: String) -> AIAttachments { AIAttachments.scan(Array(json.utf8)) }

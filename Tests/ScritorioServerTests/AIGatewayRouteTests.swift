@@ -199,7 +199,7 @@ struct AIGatewayRouteTests {
         }
     }
 
-    @Test("a body naming a parameter twice is refused before the plan check; n choices are reserved n times", arguments: TestStores.kinds)
+    @Test("a body naming a parameter twice is refused before the plan check; n choices are reserved n times; a null cap is the plan's", arguments: TestStores.kinds)
     func ambiguousBodiesAndChoices(kind: StoreKind) async throws {
         try await AIHarness.run(kind) { h in
             let (token, user) = try await h.user()
@@ -233,9 +233,18 @@ struct AIGatewayRouteTests {
             #expect((granted.json["choices"] as? [Any])?.count == 4)
             let usage = try #require(granted.json["usage"] as? [String: Any])
             #expect(usage["completion_tokens"] as? Int == 48, "12 per choice")
-            #expect(try await h.events(user).last?.tokens == Int64(usage["total_tokens"] as? Int ?? -1))
+            let events = try await h.events(user)
+            #expect(events.last?.tokens == Int64(usage["total_tokens"] as? Int ?? -1))
             let day = try #require(try await h.usage(token)["day"] as? [String: Any])
-            #expect(day["tokens_used"] as? Int == usage["total_tokens"] as? Int && day["tokens_reserved"] as? Int == 0)
+            #expect(day["tokens_used"] as? Int == Int(events.filter { $0.outcome == "ok" }.map(\.tokens).reduce(0, +)))
+            #expect(day["tokens_reserved"] as? Int == 0)
+
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": NSNull()]).status == .ok)
+            // A cap sent as null is the plan's (1,024 on free) upstream too: the sandbox would write 2,000 tokens.
+            let uncapped = try await h.ai(
+                "chat/completions", json: Self.chat("long #sandbox:tokens=2000", extra: ["max_completion_tokens": NSNull()]), token: token)
+            #expect(uncapped.status == .ok)
+            #expect((uncapped.json["usage"] as? [String: Any])?["completion_tokens"] as? Int == 1_024)
         }
     }
 

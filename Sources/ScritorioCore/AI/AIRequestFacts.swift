@@ -108,7 +108,16 @@ public enum AIEstimator {
         }
         let input = attachments == AIAttachments()
             ? Int64(body.count) : prices.inputBound(model: facts.model ?? "", bytes: Int64(body.count), attachments: attachments)
-        if !members.isEmpty { body = inserting(members, into: body) }
+        if !members.isEmpty {
+            // A member the client sent as `null` is "absent" to the facts but still in the body: inserting a second
+            // one would leave two, and the upstream reads the last (an uncapped answer, or no usage). It is set in place.
+            let names = members.compactMap { $0.split(separator: ":", maxSplits: 1).first.map { String($0.dropFirst().dropLast()) } }
+            if names.contains(where: { RawJSON.member($0, in: body) != nil }) {
+                body = settingMembers(members, in: body)
+            } else {
+                body = inserting(members, into: body)
+            }
+        }
         return AIPreparedRequest(body: body, estimate: AIUsage(inputTokens: input, outputTokens: output), clientWantsUsage: clientWantsUsage)
     }
 
@@ -121,6 +130,16 @@ public enum AIEstimator {
         out.append(contentsOf: Array(text.utf8))
         out.append(contentsOf: body[(open + 1)...])
         return out
+    }
+
+    /// Sets `members` (`"name":json` texts) in the object, replacing what it has under those names.
+    static func settingMembers(_ members: [String], in body: [UInt8]) -> [UInt8] {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+            let values = (try? JSONSerialization.jsonObject(with: Data(("{" + members.joined(separator: ",") + "}").utf8))) as? [String: Any]
+        else { return body }
+        for (name, value) in values { object[name] = value }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else { return body }
+        return Array(data)
     }
 
     /// `stream_options.include_usage` false → true (the usage chunk is then stripped for the client).
