@@ -96,6 +96,32 @@ struct LemonSqueezyDecoderTests {
         #expect(key.userID == Self.user && key.email == "buyer@example.com" && key.expiresAt == nil)
     }
 
+    @Test("a licence key event is sealed for the webhook log: the key's bytes alone replaced, decoded to the same hash and hint")
+    func sealedKey() throws {
+        let body = Array(try Self.fixture("license_key_created"))
+        let key = "80e15db5-c796-436b-850c-8f9c98a48abe"
+        let sealed = LemonSqueezyEventDecoder.sealingLicenseKey(body)
+        let text = String(decoding: sealed, as: UTF8.self)
+        #expect(!text.contains(key) && text.contains(LicenseKeyDigest.hash(key)))
+        #expect(text.contains(#""key_short":"XXXX-8f9c98a48abe""#), "the provider's own short form stays")
+        // Everything around the key is byte for byte as signed.
+        let at = try #require(RawJSON.find(Array(key.utf8), in: body[...]))
+        #expect(sealed.prefix(at - 1) == body.prefix(at - 1))
+        #expect(sealed.suffix(body.count - at - key.utf8.count - 1) == body.suffix(body.count - at - key.utf8.count - 1))
+        guard case .license(let change) = try LemonSqueezyEventDecoder.decode(Data(sealed)).event,
+            case .license(let plain) = try LemonSqueezyEventDecoder.decode(Data(body)).event
+        else {
+            Issue.record("not a licence change")
+            return
+        }
+        #expect(change.keyHash == plain.keyHash && change.keyHint == plain.keyHint && change.keyHint == "…8abe")
+        #expect(LemonSqueezyEventDecoder.sealingLicenseKey(sealed) == sealed, "sealing twice changes nothing")
+        let subscription = Array(try Self.fixture("subscription_created"))
+        #expect(LemonSqueezyEventDecoder.sealingLicenseKey(subscription) == subscription)
+        #expect(LemonSqueezyEventDecoder.sealingLicenseKey(Array("not json".utf8)) == Array("not json".utf8))
+        #expect(LicenseKeyDigest.unsealed("scritorio-sealed-key:v1:short:…x") == nil, "a seal needs a whole hash")
+    }
+
     @Test("unknown event names are kept and ignored; test_mode false is live; garbage is refused")
     func unknownAndModes() throws {
         let affiliate = try LemonSqueezyEventDecoder.decode(try Self.fixture("affiliate_activated"))

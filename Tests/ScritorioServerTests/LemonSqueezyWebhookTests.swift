@@ -167,6 +167,35 @@ struct LemonSqueezyWebhookTests {
         }
     }
 
+    @Test("a licence key event is stored sealed (no working key in the log) and the key still validates once applied", arguments: TestStores.kinds)
+    func sealedLicenseKey(kind: StoreKind) async throws {
+        try await Harness.run(kind, configure: {
+            $0.lemonSqueezy.webhookSecrets = [Self.secret]
+            $0.licensing.lemonSqueezyStoreIDs = ["1"]
+            $0.licensing.lemonSqueezyProductIDs = ["41"]
+        }) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let token = try #require(session.string("access_token"))
+            let user = try #require(Harness.claims(token)["sub"] as? String)
+            let key = "8c5a1e7f-2b34-4d9a-9e61-0f1d2c3b4a59"
+            let body = try Self.body("license_key_created", user: user, attributes: ["key": key, "updated_at": Self.time(Date())])
+            #expect(try await Self.deliver(app, body).status == .ok)
+            #expect(try await Self.deliver(app, body).json["duplicate"] as? Bool == true, "a retry is recognised by the body as signed")
+            let digest = LemonSqueezySignature.digest(Array(body.utf8))
+            let stored = try #require(try await app.database.read {
+                try await WebhookEventRepository.find(provider: .lemonSqueezy, eventID: digest, on: $0)
+            })
+            #expect(!stored.0.payload.contains(key) && stored.0.payload.contains(LicenseKeyDigest.hash(key)))
+            try await Self.processor(app).drainOnce()
+            let reply = try await app.request(.post, "/v1/licenses/validate", json: ["license_key": key], apikey: false)
+            #expect(reply.status == .ok && reply.json["valid"] as? Bool == true, "\(reply.raw)")
+            let dump = try await app.database.read { db in
+                try await db.sql.raw("SELECT payload FROM billing_webhook_events").all().map { try $0.decode(column: "payload", as: String.self) }
+            }
+            #expect(dump.count == 1 && !dump.joined().contains(key), "no copy of the key anywhere in the log")
+        }
+    }
+
     @Test("custom_data is kept from first sight: later events without it find the user; a purchase started elsewhere is matched by email", arguments: TestStores.kinds)
     func withoutCustomData(kind: StoreKind) async throws {
         try await Harness.run(kind, configure: { $0.lemonSqueezy.webhookSecrets = [Self.secret] }) { app in

@@ -108,9 +108,9 @@ public struct LicenseKeyChange: Sendable, Equatable {
         self.email = email
     }
 
-    /// What the store keeps instead of the key.
-    public var keyHash: String { LicenseKeyDigest.hash(key) }
-    public var keyHint: String { LicenseKeyDigest.hint(key) }
+    /// What the store keeps instead of the key (also when the key arrived sealed, see `LicenseKeyDigest.seal`).
+    public var keyHash: String { LicenseKeyDigest.unsealed(key)?.hash ?? LicenseKeyDigest.hash(key) }
+    public var keyHint: String { LicenseKeyDigest.unsealed(key)?.hint ?? LicenseKeyDigest.hint(key) }
 }
 
 /// How a presented key is found without keeping it: a SHA-256 of its normalised form, and a short hint.
@@ -138,6 +138,20 @@ public enum LicenseKeyDigest {
     public static func hash(_ key: String) -> String {
         SHA256.hash(data: Data(normalize(key).utf8)).hexString
     }
+
+    /// What a stored webhook keeps in place of a key: its hash and hint, never the key (a copy of the database
+    /// must not hand out working keys). Decoding the sealed event later yields the same hash and hint.
+    public static func seal(_ key: String) -> String { sealPrefix + hash(key) + ":" + hint(key) }
+
+    /// The hash and hint of a sealed key; `nil` for a plain key.
+    public static func unsealed(_ value: String) -> (hash: String, hint: String)? {
+        guard value.hasPrefix(sealPrefix) else { return nil }
+        let rest = value.dropFirst(sealPrefix.count)
+        guard let colon = rest.firstIndex(of: ":"), rest.distance(from: rest.startIndex, to: colon) == 64 else { return nil }
+        return (String(rest[..<colon]), String(rest[rest.index(after: colon)...]))
+    }
+
+    static let sealPrefix = "scritorio-sealed-key:v1:"
 
     /// The last four characters after an ellipsis (`…D5E1`), enough to tell keys apart in a list.
     public static func hint(_ key: String) -> String {

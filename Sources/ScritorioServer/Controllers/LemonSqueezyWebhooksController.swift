@@ -9,8 +9,9 @@ import ScritorioStore
 
 /// `POST /webhooks/lemonsqueezy`: verified on its raw bytes (`X-Signature`), stored in `billing_webhook_events`
 /// under a digest of the body (Lemon Squeezy sends no event id, and a retry repeats the same bytes), and only then
-/// acknowledged. The processor applies it later, in the order of the object's `updated_at`; the row keeps the
-/// body's own mode (`meta.test_mode`) and the processor refuses the mode this deployment does not run in.
+/// acknowledged. A licence key event is stored with its key sealed (its hash and hint in its place). The processor
+/// applies it later, in the order of the object's `updated_at`; the row keeps the body's own mode
+/// (`meta.test_mode`) and the processor refuses the mode this deployment does not run in.
 struct LemonSqueezyWebhooksController: Sendable {
     let database: Database
     let config: LemonSqueezyConfig
@@ -48,7 +49,8 @@ struct LemonSqueezyWebhooksController: Sendable {
         }
         let event = IncomingWebhookEvent(
             provider: .lemonSqueezy, eventID: LemonSqueezySignature.digest(body), eventType: envelope.meta.event_name,
-            mode: envelope.mode, payload: String(decoding: body, as: UTF8.self), occurredAt: envelope.updatedAt, receivedAt: now())
+            mode: envelope.mode, payload: String(decoding: LemonSqueezyEventDecoder.sealingLicenseKey(body), as: UTF8.self),
+            occurredAt: envelope.updatedAt, receivedAt: now())
         let stored = try await database.transaction { db in try await WebhookEventRepository.insert(event, on: db) }
         if envelope.mode != config.mode {
             // Kept (an admin sees it as wrong_mode once processed) but never applied.
