@@ -23,6 +23,38 @@ struct AIDomainTests {
         #expect(AIPeriods(anchor: anchor, now: Self.date("2026-02-15T09:00:59Z")).minuteStart == Self.date("2026-02-15T09:00:00Z"))
     }
 
+    @Test("month periods match Foundation's Calendar for 20,000 anchors and times from 1970 to 2200, leap years included")
+    func periodsMatchCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func reference(_ year: Int, _ month: Int, _ anchor: Date) -> Date {
+            let a = calendar.dateComponents([.day, .hour, .minute, .second], from: anchor)
+            let first = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+            let day = min(a.day!, calendar.range(of: .day, in: .month, for: first)!.count)
+            return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: a.hour, minute: a.minute, second: a.second))!
+        }
+        var seed: UInt64 = 0x5C71_7041
+        func next(_ bound: UInt64) -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (seed >> 17) % bound
+        }
+        var mismatches = 0
+        for _ in 0..<20_000 {
+            let anchor = Date(timeIntervalSince1970: Double(next(7_258_118_400)))
+            let now = anchor.addingTimeInterval(Double(next(400 * 86_400)))
+            let periods = AIPeriods(anchor: anchor, now: now)
+            let parts = calendar.dateComponents([.year, .month], from: periods.monthStart)
+            if periods.monthStart != reference(parts.year!, parts.month!, anchor) { mismatches += 1 }
+            if !(periods.monthStart <= now && now < periods.monthEnd) { mismatches += 1 }
+            let after = calendar.date(byAdding: .month, value: 1, to: calendar.date(from: DateComponents(year: parts.year!, month: parts.month!, day: 1))!)!
+            let next = calendar.dateComponents([.year, .month], from: after)
+            if periods.monthEnd != reference(next.year!, next.month!, anchor) { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(AIPeriods(anchor: Self.date("2024-01-31T00:00:00Z"), now: Self.date("2024-02-29T12:00:00Z")).monthStart == Self.date("2024-02-29T00:00:00Z"))
+        #expect(AIPeriods(anchor: Self.date("2024-01-31T00:00:00Z"), now: Self.date("2100-02-28T12:00:00Z")).monthStart == Self.date("2100-02-28T00:00:00Z"))
+    }
+
     @Test("the estimate bounds the prompt by its bytes, sets the plan's output cap and forces include_usage")
     func estimate() throws {
         let body = Array(#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)

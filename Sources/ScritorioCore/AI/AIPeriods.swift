@@ -17,12 +17,6 @@ public struct AIPeriods: Sendable, Hashable {
         self.minuteStart = minuteStart
     }
 
-    private static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
-
     /// The periods containing `now` for a user anchored at `anchor` (whole seconds are used).
     public init(anchor: Date, now: Date) {
         let anchor = Date(timeIntervalSince1970: floor(anchor.timeIntervalSince1970))
@@ -34,9 +28,9 @@ public struct AIPeriods: Sendable, Hashable {
         self.dayEnd = Date(timeIntervalSince1970: dayStart + 86_400)
         self.minuteStart = Date(timeIntervalSince1970: floor(nowSeconds / 60) * 60)
         // Month: the anchor's day of month and time, clamped (an anchor on the 31st starts February's period on the 28th/29th).
-        let parts = Self.calendar.dateComponents([.year, .month], from: Date(timeIntervalSince1970: nowSeconds))
-        var year = parts.year ?? 1970
-        var month = parts.month ?? 1
+        let today = Self.civil(days: Int(floor(nowSeconds / 86_400)))
+        var year = today.year
+        var month = today.month
         var start = Self.monthStart(year: year, month: month, anchor: anchor)
         if start.timeIntervalSince1970 > nowSeconds {
             month -= 1
@@ -51,11 +45,42 @@ public struct AIPeriods: Sendable, Hashable {
     }
 
     static func monthStart(year: Int, month: Int, anchor: Date) -> Date {
-        let a = calendar.dateComponents([.day, .hour, .minute, .second], from: anchor)
-        let first = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
-        let days = calendar.range(of: .day, in: .month, for: first)?.count ?? 28
-        let day = min(a.day ?? 1, days)
-        return calendar.date(from: DateComponents(
-            year: year, month: month, day: day, hour: a.hour ?? 0, minute: a.minute ?? 0, second: a.second ?? 0))!
+        let seconds = Int(floor(anchor.timeIntervalSince1970))
+        let anchorDays = Int(floor(Double(seconds) / 86_400))
+        let timeOfDay = seconds - anchorDays * 86_400
+        let day = min(civil(days: anchorDays).day, daysIn(year: year, month: month))
+        return Date(timeIntervalSince1970: Double(days(year: year, month: month, day: day) * 86_400 + timeOfDay))
+    }
+
+    // Proleptic Gregorian calendar arithmetic in UTC (H. Hinnant's days_from_civil / civil_from_days): the same
+    // dates Foundation's Calendar gives, without its cost on every request.
+
+    static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }
