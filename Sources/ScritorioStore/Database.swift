@@ -58,7 +58,7 @@ public final class Database: Sendable {
             let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
             // WAL lets readers run beside the writer; busy_timeout covers a second process (`scritorio migrate`).
             for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON",
-                           "PRAGMA synchronous=NORMAL"] {
+                           "PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"] {
                 _ = try await connection.query(pragma)
             }
             return connection
