@@ -146,6 +146,8 @@ let package = Package(
             dependencies: [
                 "ScritorioProviders", "ScritorioSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -17,19 +17,25 @@ public enum RawJSON {
     /// The names of an object's top-level members in order, unescaped as a JSON parser reads them
     /// (`"mod\u0065l"` is `model`); `nil` when `bytes` is not a JSON object.
     public static func memberNames(in bytes: [UInt8]) -> [String]? {
-        var names: [String] = []
-        let complete = forEachMember(in: bytes) { key, _ in
+        members(in: bytes)?.map(\.name)
+    }
+
+    /// An object's top-level members in order: names unescaped, values as byte ranges; `nil` when `bytes` is not a
+    /// JSON object (or a name has an escape no parser reads).
+    public static func members(in bytes: [UInt8]) -> [(name: String, value: Range<Int>)]? {
+        var members: [(name: String, value: Range<Int>)] = []
+        let complete = forEachMember(in: bytes) { key, value in
             let raw = bytes[key]
             if raw.contains(0x5C) {
                 // Rare: an escaped name. Foundation unescapes it exactly as the JSON it came in.
                 guard let name = try? JSONDecoder().decode(String.self, from: Data([0x22] + raw + [0x22])) else { return false }
-                names.append(name)
+                members.append((name, value))
             } else {
-                names.append(String(decoding: raw, as: UTF8.self))
+                members.append((String(decoding: raw, as: UTF8.self), value))
             }
             return true
         }
-        return complete ? names : nil
+        return complete ? members : nil
     }
 
     /// Calls `body` with each top-level member's name (without its quotes) and value ranges until it returns

@@ -59,7 +59,7 @@ struct AIDomainTests {
     func estimate() throws {
         let body = Array(#"{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
         let facts = try #require(AIRequestFacts.read(body))
-        let prepared = AIEstimator.prepare(.chat, body: body, facts: facts, defaultMaxOutput: 100)
+        let prepared = try mustPrepare(AIEstimator.prepare(.chat, body: body, facts: facts, defaultMaxOutput: 100))
         #expect(prepared.estimate == AIUsage(inputTokens: Int64(body.count), outputTokens: 100))
         #expect(!prepared.clientWantsUsage)
         let sent = try #require(try JSONSerialization.jsonObject(with: Data(prepared.body)) as? [String: Any])
@@ -68,13 +68,13 @@ struct AIDomainTests {
         #expect(String(decoding: prepared.body, as: UTF8.self).hasSuffix(String(decoding: body.dropFirst(), as: UTF8.self)), "the client's bytes follow unchanged")
 
         let capped = Array(#"{"model":"m","max_tokens":7,"stream":true,"stream_options":{"include_usage":false},"input":"x"}"#.utf8)
-        let cappedPrepared = AIEstimator.prepare(.chat, body: capped, facts: try #require(AIRequestFacts.read(capped)), defaultMaxOutput: 100)
+        let cappedPrepared = try mustPrepare(AIEstimator.prepare(.chat, body: capped, facts: try #require(AIRequestFacts.read(capped)), defaultMaxOutput: 100))
         #expect(cappedPrepared.estimate.outputTokens == 7)
         let rewritten = try #require(try JSONSerialization.jsonObject(with: Data(cappedPrepared.body)) as? [String: Any])
         #expect((rewritten["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
         #expect(AIRequestFacts.read(Array("[1]".utf8)) == nil)
         let embeddings = Array(#"{"model":"e","input":"abc"}"#.utf8)
-        #expect(AIEstimator.prepare(.embeddings, body: embeddings, facts: try #require(AIRequestFacts.read(embeddings)), defaultMaxOutput: 9).body == embeddings)
+        #expect(try mustPrepare(AIEstimator.prepare(.embeddings, body: embeddings, facts: try #require(AIRequestFacts.read(embeddings)), defaultMaxOutput: 9)).body == embeddings)
     }
 
     @Test("a member named twice is found, also when escaped or inside stream_options; n and every output cap count")
@@ -91,15 +91,15 @@ struct AIDomainTests {
         let both = Array(#"{"model":"m","max_tokens":5,"max_completion_tokens":900}"#.utf8)
         let bothFacts = try #require(AIRequestFacts.read(both))
         #expect(bothFacts.maxOutputTokens == 900)
-        #expect(AIEstimator.prepare(.chat, body: both, facts: bothFacts, defaultMaxOutput: 10).estimate.outputTokens == 900)
+        #expect(try mustPrepare(AIEstimator.prepare(.chat, body: both, facts: bothFacts, defaultMaxOutput: 10)).estimate.outputTokens == 900)
         // n choices of up to the cap each.
         let many = Array(#"{"model":"m","max_tokens":50,"n":4}"#.utf8)
         let manyFacts = try #require(AIRequestFacts.read(many))
         #expect(manyFacts.choices == 4)
-        #expect(AIEstimator.prepare(.chat, body: many, facts: manyFacts, defaultMaxOutput: 10).estimate.outputTokens == 200)
+        #expect(try mustPrepare(AIEstimator.prepare(.chat, body: many, facts: manyFacts, defaultMaxOutput: 10)).estimate.outputTokens == 200)
         let defaulted = Array(#"{"model":"m","n":3}"#.utf8)
-        #expect(AIEstimator.prepare(.chat, body: defaulted, facts: try #require(AIRequestFacts.read(defaulted)), defaultMaxOutput: 10).estimate.outputTokens == 30)
-        #expect(AIEstimator.prepare(.responses, body: many, facts: manyFacts, defaultMaxOutput: 10).estimate.outputTokens == 50, "n is a chat parameter")
+        #expect(try mustPrepare(AIEstimator.prepare(.chat, body: defaulted, facts: try #require(AIRequestFacts.read(defaulted)), defaultMaxOutput: 10)).estimate.outputTokens == 30)
+        #expect(try mustPrepare(AIEstimator.prepare(.responses, body: many, facts: manyFacts, defaultMaxOutput: 10)).estimate.outputTokens == 50, "n is a chat parameter")
     }
 
     @Test("a cap or stream_options sent as null is set in place, never sent twice")
@@ -109,14 +109,14 @@ struct AIDomainTests {
             (#"{"model":"m","input":"hi","max_output_tokens":null}"#, AIOperation.responses, "max_output_tokens"),
         ] {
             let body = Array(json.utf8)
-            let prepared = AIEstimator.prepare(operation, body: body, facts: try #require(AIRequestFacts.read(body)), defaultMaxOutput: 77)
+            let prepared = try mustPrepare(AIEstimator.prepare(operation, body: body, facts: try #require(AIRequestFacts.read(body)), defaultMaxOutput: 77))
             #expect(RawJSON.memberNames(in: prepared.body)?.filter { $0 == name }.count == 1)
             let sent = try #require(try JSONSerialization.jsonObject(with: Data(prepared.body)) as? [String: Any])
             #expect(sent[name] as? Int == 77)
             #expect(prepared.estimate.outputTokens == 77)
         }
         let stream = Array(#"{"model":"m","stream":true,"stream_options":null,"messages":[]}"#.utf8)
-        let prepared = AIEstimator.prepare(.chat, body: stream, facts: try #require(AIRequestFacts.read(stream)), defaultMaxOutput: 5)
+        let prepared = try mustPrepare(AIEstimator.prepare(.chat, body: stream, facts: try #require(AIRequestFacts.read(stream)), defaultMaxOutput: 5))
         #expect(RawJSON.memberNames(in: prepared.body)?.filter { $0 == "stream_options" }.count == 1)
         let sent = try #require(try JSONSerialization.jsonObject(with: Data(prepared.body)) as? [String: Any])
         #expect((sent["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
@@ -124,7 +124,7 @@ struct AIDomainTests {
     }
 
     @Test("images and inline files are counted, state kept upstream and hosted tools refused, plain text untouched")
-    func attachments() {
+    func attachments() throws {
         func scan(_ json: String) -> AIAttachments { AIAttachments.scan(Array(json.utf8)) }
         #expect(scan(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#) == AIAttachments())
         #expect(scan(#"{"model":"m","messages":[{"role":"user","content":"an image of a file"}]}"#) == AIAttachments(), "words are not parts")
@@ -151,7 +151,7 @@ struct AIDomainTests {
         #expect(prices.inputBound(model: "unknown", bytes: 10, attachments: AIAttachments(images: 1)) == 10 + AIPriceTable.unknownImageTokens)
         let body = Array(chat.utf8)
         let facts = AIRequestFacts(model: "gpt-4.1", stream: false, includeUsage: nil, maxOutputTokens: 10)
-        let prepared = AIEstimator.prepare(.chat, body: body, facts: facts, defaultMaxOutput: 99, attachments: scan(chat))
+        let prepared = try mustPrepare(AIEstimator.prepare(.chat, body: body, facts: facts, defaultMaxOutput: 99, attachments: scan(chat)))
         #expect(prepared.estimate == AIUsage(inputTokens: 1_047_576, outputTokens: 10), "a file on gpt-4.1 reserves its window")
     }
 
@@ -228,7 +228,80 @@ struct AIDomainTests {
         #expect(form.text("model") == "whisper-1")
         #expect(form.parts.last?.data == Array("ABC".utf8) && form.parts.last?.filename == "a.mp3")
         #expect(MultipartForm(contentType: "application/json", body: body) == nil)
-        #expect(AIEstimator.audioSeconds([UInt8](repeating: 1, count: 8_001)) == 9)
+        #expect(AIEstimator.audioSeconds([UInt8](repeating: 1, count: 8_001)) == 11, "6 kbit/s for anything but a sound WAV")
+    }
+
+    /// A canonical 44-byte WAV header followed by `dataBytes` of silence.
+    static func wav(rate: Int64, channels: Int64 = 1, bits: Int64 = 16, byteRate: Int64? = nil, dataBytes: Int) -> [UInt8] {
+        func le(_ value: Int64, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let block = channels * bits / 8
+        var header = Array("RIFF".utf8) + le(36 + Int64(dataBytes), 4) + Array("WAVEfmt ".utf8) + le(16, 4) + le(1, 2)
+        header += le(channels, 2) + le(rate, 4) + le(byteRate ?? rate * block, 4) + le(block, 2) + le(bits, 2)
+        return header + Array("data".utf8) + le(Int64(dataBytes), 4) + [UInt8](repeating: 0, count: dataBytes)
+    }
+
+    @Test("audio: a consistent WAV header gives its length, a lying one (or any other file) the 6 kbit/s bound")
+    func audioBounds() {
+        #expect(AIEstimator.audioSeconds(Self.wav(rate: 16_000, dataBytes: 96_000)) == 3)
+        #expect(AIEstimator.audioSeconds(Self.wav(rate: 8_000, bits: 8, dataBytes: 80_001)) == 11)
+        // 8 kHz 8-bit mono is 8,000 bytes a second whatever the header says it is.
+        let lying = Self.wav(rate: 8_000, bits: 8, byteRate: 0xFFFF_FFFF, dataBytes: 750_000)
+        #expect(AIEstimator.audioSeconds(lying) == 1_001)
+        #expect(AIEstimator.audioSeconds(Self.wav(rate: 4_000_000_000, dataBytes: 750_000)) == 1_001, "no such sample rate")
+        #expect(AIEstimator.audioSeconds(Array(Self.wav(rate: 16_000, dataBytes: 0).prefix(40))) == 1)
+    }
+
+    @Test("multipart is read strictly and written canonically: no second boundary, delimiters only at line starts, quoted parameters")
+    func strictMultipart() throws {
+        func form(_ type: String, _ text: String) -> MultipartForm? { MultipartForm(contentType: type, body: Array(text.utf8)) }
+        let plain = "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--b--\r\n"
+        #expect(form("multipart/form-data; boundary=b", plain)?.text("model") == "whisper-1")
+        #expect(form("multipart/form-data; boundary=\"b\"", plain)?.text("model") == "whisper-1")
+        #expect(form("multipart/form-data; xboundary=b", plain) == nil, "xboundary is not boundary")
+        #expect(form("multipart/form-data; xboundary=a; boundary=b", plain)?.text("model") == "whisper-1")
+        #expect(form("multipart/form-data; boundary=b; boundary=c", plain) == nil, "two boundaries: ambiguous")
+        #expect(form("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n--b") == nil, "no closing delimiter")
+        // A delimiter in the middle of a line is content.
+        let inline = "--b\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1 --b\r\n--b--"
+        #expect(form("multipart/form-data; boundary=b", inline)?.text("model") == "whisper-1 --b")
+        // `name=` inside a quoted filename is part of the filename.
+        let quoted = "--b\r\nContent-Disposition: form-data; filename=\"x; name=model\"; name=\"file\"\r\n\r\nAB\r\n--b--"
+        let file = try #require(form("multipart/form-data; boundary=b", quoted)?.parts.first)
+        #expect(file.name == "file" && file.filename == "x; name=model")
+        let twice = "--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--b--"
+        #expect(form("multipart/form-data; boundary=b", twice) == nil)
+        let many = String(repeating: "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n", count: 65) + "--b--"
+        #expect(form("multipart/form-data; boundary=b", many) == nil, "more parts than any endpoint takes")
+        // Thousands of bare delimiters are read in one pass (an empty form), not searched part by part to the end.
+        #expect(form("multipart/form-data; boundary=a", String(repeating: "--a", count: 140_000))?.parts.isEmpty == true)
+        #expect(form("multipart/form-data; boundary=a", String(repeating: "--a\r\n", count: 100_000)) == nil)
+        // The canonical rewrite reads back as the same parts.
+        let parsed = try #require(form("multipart/form-data; boundary=b", quoted + "\r\n"))
+        let again = try #require(MultipartForm(contentType: "multipart/form-data; boundary=zz", body: parsed.encoded(boundary: "zz")))
+        #expect(again.parts == parsed.parts)
+    }
+
+    @Test("escapes cannot hide a part, a refused member or a null cap; bodies only Foundation reads are refused")
+    func escapesAndEncodings() throws {
+        func scan(_ json: String) -> AIAttachments { AIAttachments.scan(Array(json.utf8)) }
+        #expect(scan(#"{"model":"m","messages":[{"role":"user","content":[{"type":"\u0069mage_url","\u0069mage_url":{"url":"https://x"}}]}]}"#).images == 1)
+        #expect(scan(#"{"model":"m","input":"hi","t\u006fols":[{"type":"web_search"}]}"#).refused == "tools[].type=web_search")
+        #expect(scan(#"{"model":"m","input":"hi","previous_r\u0065sponse_id":"resp_1"}"#).refused == "previous_response_id")
+        #expect(scan(#"{"model":"m","input":"hi","service_tier":"priority"}"#).refused == "service_tier")
+        #expect(scan(#"{"model":"m","input":"hi","service_tier":"flex"}"#).refused == nil)
+        #expect(scan(#"{"model":"m","input":"an image","x":1e400}"#).unreadable, "a body that needs a parse and has none is not waved through")
+
+        let escapedNull = Array(#"{"model":"m","messages":[],"max_completion_t\u006fkens":null}"#.utf8)
+        let facts = try #require(AIRequestFacts.read(escapedNull))
+        let sent = try mustPrepare(AIEstimator.prepare(.chat, body: escapedNull, facts: facts, defaultMaxOutput: 64))
+        #expect(RawJSON.memberNames(in: sent.body)?.filter { $0 == "max_completion_tokens" }.count == 1)
+        #expect((try JSONSerialization.jsonObject(with: Data(sent.body)) as? [String: Any])?["max_completion_tokens"] as? Int == 64)
+        let unwritable = Array(#"{"model":"m","messages":[],"max_completion_tokens":null,"x":1e400}"#.utf8)
+        #expect(AIEstimator.prepare(.chat, body: unwritable, facts: try #require(AIRequestFacts.read(unwritable)), defaultMaxOutput: 64) == nil)
+
+        #expect(AIRequestFacts.read([0xEF, 0xBB, 0xBF] + Array(#"{"model":"gpt-4o-mini","model":"gpt-4.1"}"#.utf8)) == nil, "byte-order mark")
+        let utf16 = Array(#"{"model":"gpt-4o-mini"}"#.data(using: .utf16LittleEndian)!)
+        #expect(AIRequestFacts.read(utf16) == nil)
     }
 }
 
@@ -236,4 +309,9 @@ extension Array {
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
+}
+
+/// The prepared request, or a recorded failure when the estimator refused the body.
+func mustPrepare(_ request: AIPreparedRequest?, sourceLocation: SourceLocation = #_sourceLocation) throws -> AIPreparedRequest {
+    try #require(request, sourceLocation: sourceLocation)
 }

@@ -12,15 +12,19 @@ public struct AIAttachments: Sendable, Equatable {
     public var files: Int64 = 0
     /// The first member or type the gateway refuses, if any.
     public var refused: String?
+    /// The body needed a full parse and Foundation could not read it: it is refused rather than left unchecked.
+    public var unreadable = false
 
-    public init(images: Int64 = 0, files: Int64 = 0, refused: String? = nil) {
+    public init(images: Int64 = 0, files: Int64 = 0, refused: String? = nil, unreadable: Bool = false) {
         self.images = images
         self.files = files
         self.refused = refused
+        self.unreadable = unreadable
     }
 
-    /// Names that only occur in such requests; a body without any of them is not parsed again.
-    static let markers: [[UInt8]] = ["image", "file", "previous_response_id", "conversation", "prompt", "tools", "vector_store", "item_reference"]
+    /// Names that only occur in such requests; a body without any of them, and without any `\u` escape (which
+    /// could spell one of them), is not parsed again.
+    static let markers: [[UInt8]] = ["image", "file", "previous_response_id", "conversation", "prompt", "tools", "vector_store", "item_reference", "service_tier", "\\u"]
         .map { Array($0.utf8) }
     static let stateMembers = ["previous_response_id", "conversation", "prompt"]
     /// Tool types that are only functions the client runs; every other (web search, file search, code
@@ -30,13 +34,20 @@ public struct AIAttachments: Sendable, Equatable {
     /// Scans a JSON request body (already known to be an object).
     public static func scan(_ body: [UInt8]) -> AIAttachments {
         var found = AIAttachments()
-        guard markers.contains(where: { RawJSON.find($0, in: body[...]) != nil }),
-            let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-        else { return found }
+        guard markers.contains(where: { RawJSON.find($0, in: body[...]) != nil }) else { return found }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+            found.unreadable = true
+            return found
+        }
         for member in stateMembers where !(object[member] == nil || object[member] is NSNull) {
             // Chat and embeddings have no `prompt`; the Responses API's is a stored prompt's id.
             if member == "prompt", object[member] is String { continue }
             found.refused = member
+            return found
+        }
+        // Priority processing costs more per token than the price table says; flex costs less.
+        if let tier = object["service_tier"] as? String, !["auto", "default", "flex"].contains(tier) {
+            found.refused = "service_tier"
             return found
         }
         if let tools = object["tools"] as? [Any] {

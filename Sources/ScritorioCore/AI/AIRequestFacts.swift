@@ -33,7 +33,11 @@ public struct AIRequestFacts: Sendable, Equatable {
 
     /// Reads the facts; `nil` when the body is not a JSON object (or a field has the wrong type).
     public static func read(_ body: some Collection<UInt8>) -> AIRequestFacts? {
-        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(body)) else { return nil }
+        // Only an object the gateway's own byte-level reads can walk too: Foundation also takes a byte-order mark
+        // or UTF-16, which the checks for repeated members and the estimate's rewrites would not see through.
+        guard RawJSON.memberNames(in: body as? [UInt8] ?? Array(body)) != nil,
+            let wire = try? JSONDecoder().decode(Wire.self, from: Data(body))
+        else { return nil }
         return AIRequestFacts(
             model: wire.model, stream: wire.stream ?? false, includeUsage: wire.stream_options.map { $0.include_usage ?? false },
             maxOutputTokens: [wire.max_tokens, wire.max_completion_tokens, wire.max_output_tokens].compactMap { $0 }.max(),
@@ -45,10 +49,12 @@ public struct AIRequestFacts: Sendable, Equatable {
     /// naming `model` or `max_tokens` twice could be checked and reserved as one request and run upstream as
     /// another, a Pro model on a free plan or an answer longer than its reservation. Such a body is refused.
     public static func repeatedMember(in body: [UInt8]) -> String? {
-        guard let names = RawJSON.memberNames(in: body) else { return nil }
+        guard let members = RawJSON.members(in: body) else { return nil }
         var seen = Set<String>()
-        for name in names where !seen.insert(name).inserted { return name }
-        if let options = RawJSON.member("stream_options", in: body), let inner = RawJSON.memberNames(in: Array(body[options])) {
+        for member in members where !seen.insert(member.name).inserted { return member.name }
+        if let options = members.first(where: { $0.name == "stream_options" })?.value,
+            let inner = RawJSON.memberNames(in: Array(body[options]))
+        {
             seen = []
             for name in inner where !seen.insert(name).inserted { return "stream_options." + name }
         }
@@ -77,11 +83,12 @@ public struct AIPreparedRequest: Sendable, Equatable {
 /// request's maximum (set to the plan's default when it names none).
 public enum AIEstimator {
     /// Prepares a JSON request (chat, responses, embeddings).
-    /// `attachments` (what `AIAttachments.scan` found) and `prices` bound the input beyond its bytes.
+    /// `attachments` (what `AIAttachments.scan` found) and `prices` bound the input beyond its bytes. `nil` when
+    /// the body cannot be rewritten as metering needs (then it is refused, never sent as it is).
     public static func prepare(
         _ operation: AIOperation, body: [UInt8], facts: AIRequestFacts, defaultMaxOutput: Int64,
         attachments: AIAttachments = AIAttachments(), prices: AIPriceTable = .standard
-    ) -> AIPreparedRequest {
+    ) -> AIPreparedRequest? {
         var body = body
         var members: [String] = []
         var output: Int64 = 0
@@ -112,8 +119,11 @@ public enum AIEstimator {
             // A member the client sent as `null` is "absent" to the facts but still in the body: inserting a second
             // one would leave two, and the upstream reads the last (an uncapped answer, or no usage). It is set in place.
             let names = members.compactMap { $0.split(separator: ":", maxSplits: 1).first.map { String($0.dropFirst().dropLast()) } }
-            if names.contains(where: { RawJSON.member($0, in: body) != nil }) {
-                body = settingMembers(members, in: body)
+            // Compared unescaped: `"max_completion_t\u006fkens":null` is the same member.
+            let present = Set(RawJSON.memberNames(in: body) ?? [])
+            if names.contains(where: present.contains) {
+                guard let set = settingMembers(members, in: body) else { return nil }
+                body = set
             } else {
                 body = inserting(members, into: body)
             }
@@ -133,12 +143,12 @@ public enum AIEstimator {
     }
 
     /// Sets `members` (`"name":json` texts) in the object, replacing what it has under those names.
-    static func settingMembers(_ members: [String], in body: [UInt8]) -> [UInt8] {
+    static func settingMembers(_ members: [String], in body: [UInt8]) -> [UInt8]? {
         guard var object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
             let values = (try? JSONSerialization.jsonObject(with: Data(("{" + members.joined(separator: ",") + "}").utf8))) as? [String: Any]
-        else { return body }
+        else { return nil }
         for (name, value) in values { object[name] = value }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else { return body }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else { return nil }
         return Array(data)
     }
 
@@ -152,14 +162,22 @@ public enum AIEstimator {
         return Array(data)
     }
 
-    /// An upper bound of an audio file's length in seconds: exact for PCM WAV, else the length at 8 kbit/s
-    /// (speech codecs at lower rates are rare; the upstream's reported duration settles it anyway).
+    /// An upper bound of an audio file's length in seconds: exact for a PCM WAV whose header is consistent (the
+    /// rate, block size and sample size agree, 8 to 384 kHz), else the length at 6 kbit/s, the lowest rate Opus
+    /// encodes speech at (a slower file, such as Opus with silence left out, can still run longer than that; the
+    /// upstream's reported duration settles it).
     public static func audioSeconds(_ file: some Collection<UInt8>) -> Int64 {
-        let bytes = Array(file.prefix(64))
-        if bytes.count >= 44, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46][...], bytes[8..<12] == [0x57, 0x41, 0x56, 0x45][...] {
-            let byteRate = Int64(bytes[28]) | Int64(bytes[29]) << 8 | Int64(bytes[30]) << 16 | Int64(bytes[31]) << 24
-            if byteRate > 0 { return max(1, (Int64(file.count) - 44 + byteRate - 1) / byteRate) }
+        let bytes = Array(file.prefix(44))
+        func word(_ at: Int) -> Int64 { Int64(bytes[at]) | Int64(bytes[at + 1]) << 8 }
+        func long(_ at: Int) -> Int64 { word(at) | word(at + 2) << 16 }
+        if bytes.count == 44, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46][...], bytes[8..<16] == Array("WAVEfmt ".utf8)[...] {
+            let format = word(20), channels = word(22), rate = long(24), byteRate = long(28), block = word(32), bits = word(34)
+            if [1, 3, 0xFFFE].contains(format), (1...16).contains(channels), (8_000...384_000).contains(rate),
+                [8, 16, 24, 32, 64].contains(bits), block == channels * bits / 8, byteRate == rate * block
+            {
+                return max(1, (Int64(file.count) - 44 + byteRate - 1) / byteRate)
+            }
         }
-        return max(1, (Int64(file.count) + 999) / 1000)
+        return max(1, (Int64(file.count) + 749) / 750)
     }
 }

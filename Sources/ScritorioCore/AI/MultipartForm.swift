@@ -1,57 +1,158 @@
 import Foundation
 
-/// A `multipart/form-data` body cut into its parts (enough for OpenAI's upload endpoints).
+/// A `multipart/form-data` body cut into its parts (enough for OpenAI's upload endpoints), read strictly as
+/// RFC 2046 and RFC 7578 say, and written out again in one canonical form. The gateway forwards that rewrite, not
+/// the client's bytes: two parsers reading one ambiguous form differently (a second `boundary` parameter, a
+/// delimiter in the middle of a line, a `name=` inside a quoted filename) could otherwise let the gateway check
+/// one model and estimate one file while the upstream runs another.
 public struct MultipartForm: Sendable {
-    public struct Part: Sendable {
+    public struct Part: Sendable, Equatable {
         public var name: String
         public var filename: String?
         public var contentType: String?
         public var data: [UInt8]
+
+        public init(name: String, filename: String? = nil, contentType: String? = nil, data: [UInt8]) {
+            self.name = name
+            self.filename = filename
+            self.contentType = contentType
+            self.data = data
+        }
     }
 
     public var parts: [Part]
 
-    /// Parses `body` with the boundary named in `contentType`; `nil` when either is not multipart.
+    /// More parts than any upload endpoint takes: a form of thousands of empty parts is refused, not parsed.
+    public static let maxParts = 64
+
+    public init(parts: [Part]) { self.parts = parts }
+
+    /// Parses `body` with the boundary named in `contentType`; `nil` when either is not a well-formed form: not
+    /// multipart, no boundary or two, no closing delimiter, more than `maxParts` parts, a part without exactly
+    /// one `Content-Disposition: form-data` with a name, or a name, filename or type that cannot be written
+    /// back unchanged.
     public init?(contentType: String, body: [UInt8]) {
-        guard contentType.lowercased().hasPrefix("multipart/form-data"),
-            let range = contentType.range(of: "boundary=", options: .caseInsensitive)
+        let params = Self.parameters(contentType)
+        guard params.first?.key.lowercased() == "multipart/form-data" else { return nil }
+        let boundaries = params.dropFirst().filter { $0.key.lowercased() == "boundary" }
+        guard boundaries.count == 1, let boundary = boundaries.first?.value, (1...70).contains(boundary.utf8.count),
+            !boundary.contains(where: { $0 == "\r" || $0 == "\n" })
         else { return nil }
-        var boundary = String(contentType[range.upperBound...].prefix { $0 != ";" })
-        if boundary.hasPrefix("\""), boundary.hasSuffix("\""), boundary.count >= 2 { boundary = String(boundary.dropFirst().dropLast()) }
-        guard !boundary.isEmpty else { return nil }
-        let delimiter = Array(("--" + boundary).utf8)
-        var parts: [Part] = []
-        var positions: [Int] = []
-        var index = 0
-        while let found = RawJSON.find(delimiter, in: body[...], from: index) {
-            positions.append(found)
-            index = found + delimiter.count
+        let dash = Array(("--" + boundary).utf8)
+        let lineDash = [0x0D, 0x0A] + dash
+        // The first delimiter starts the body or a line (anything before it is the preamble).
+        var cursor: Int
+        if body.starts(with: dash) {
+            cursor = dash.count
+        } else if let found = RawJSON.find(lineDash, in: body[...]) {
+            cursor = found + lineDash.count
+        } else {
+            return nil
         }
-        guard positions.count >= 2 else { return nil }
-        for (start, end) in zip(positions, positions.dropFirst()) {
-            var partStart = start + delimiter.count
-            // Skip the line break after the delimiter.
-            if partStart + 1 < body.count, body[partStart] == 0x0D, body[partStart + 1] == 0x0A { partStart += 2 }
-            var partEnd = end
-            if partEnd >= 2, body[partEnd - 2] == 0x0D, body[partEnd - 1] == 0x0A { partEnd -= 2 }
-            guard partStart <= partEnd, let headerEnd = RawJSON.find(Array("\r\n\r\n".utf8), in: body[...], from: partStart), headerEnd <= partEnd else { continue }
-            let headers = String(decoding: body[partStart..<headerEnd], as: UTF8.self)
-            var name: String?
-            var filename: String?
-            var type: String?
-            for line in headers.components(separatedBy: "\r\n") {
-                let lower = line.lowercased()
-                if lower.hasPrefix("content-disposition:") {
-                    name = Self.parameter("name", in: line)
-                    filename = Self.parameter("filename", in: line)
-                } else if lower.hasPrefix("content-type:") {
-                    type = line.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces)
-                }
-            }
-            guard let name else { continue }
-            parts.append(Part(name: name, filename: filename, contentType: type, data: Array(body[(headerEnd + 4)..<partEnd])))
+        var parts: [Part] = []
+        while true {
+            // After a delimiter: `--` closes the form; otherwise optional padding, then CRLF and a part.
+            if body[cursor...].starts(with: [0x2D, 0x2D]) { break }
+            while cursor < body.count, body[cursor] == 0x20 || body[cursor] == 0x09 { cursor += 1 }
+            guard body[cursor...].starts(with: [0x0D, 0x0A]) else { return nil }
+            cursor += 2
+            guard let next = RawJSON.find(lineDash, in: body[...], from: cursor), parts.count < Self.maxParts else { return nil }
+            guard let part = Self.part(body[cursor..<next]) else { return nil }
+            parts.append(part)
+            cursor = next + lineDash.count
         }
         self.parts = parts
+    }
+
+    /// One part: its header lines up to the first empty line, then its content.
+    static func part(_ bytes: ArraySlice<UInt8>) -> Part? {
+        let headerEnd: Int
+        let contentStart: Int
+        if bytes.starts(with: [0x0D, 0x0A]) {
+            headerEnd = bytes.startIndex
+            contentStart = bytes.startIndex + 2
+        } else if let found = RawJSON.find(Array("\r\n\r\n".utf8), in: bytes) {
+            headerEnd = found
+            contentStart = found + 4
+        } else {
+            return nil
+        }
+        var disposition: [(key: String, value: String)]?
+        var type: String?
+        for line in String(decoding: bytes[bytes.startIndex..<headerEnd], as: UTF8.self).components(separatedBy: "\r\n") where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let field = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            let value = String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            switch field {
+            case "content-disposition":
+                guard disposition == nil else { return nil }
+                disposition = parameters(value)
+            case "content-type":
+                guard type == nil else { return nil }
+                type = value
+            default:
+                break
+            }
+        }
+        guard let disposition, disposition.first?.key.lowercased() == "form-data" else { return nil }
+        let names = disposition.dropFirst().filter { $0.key.lowercased() == "name" }
+        let filenames = disposition.dropFirst().filter { $0.key.lowercased() == "filename" }
+        guard names.count == 1, filenames.count <= 1, let name = names.first?.value,
+            ([name] + filenames.map(\.value) + [type ?? ""]).allSatisfy(writable)
+        else { return nil }
+        return Part(name: name, filename: filenames.first?.value, contentType: type, data: Array(bytes[contentStart...]))
+    }
+
+    /// A header value split at `;` outside quotes: the first item alone (its key is the whole item, e.g.
+    /// `form-data`), then `key=value` pairs with quoted values unquoted (`\"` and `\\` unescaped).
+    static func parameters(_ header: String) -> [(key: String, value: String)] {
+        var items: [String] = []
+        var current = ""
+        var quoted = false
+        var escaped = false
+        for character in header {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if quoted && character == "\\" {
+                current.append(character)
+                escaped = true
+            } else if character == "\"" {
+                quoted.toggle()
+                current.append(character)
+            } else if character == ";" && !quoted {
+                items.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        items.append(current)
+        var result: [(key: String, value: String)] = []
+        for (index, item) in items.enumerated() {
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard index > 0, let equals = trimmed.firstIndex(of: "=") else {
+                result.append((trimmed, ""))
+                continue
+            }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                var unescaped = ""
+                var escape = false
+                for character in value.dropFirst().dropLast() {
+                    if escape || character != "\\" { unescaped.append(character); escape = false } else { escape = true }
+                }
+                value = unescaped
+            }
+            result.append((key, value))
+        }
+        return result
+    }
+
+    /// Whether a name, filename or type can be written into a header line as it is.
+    static func writable(_ text: String) -> Bool {
+        !text.unicodeScalars.contains { $0 == "\"" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// A text field's value.
@@ -59,14 +160,18 @@ public struct MultipartForm: Sendable {
         parts.first { $0.name == name && $0.filename == nil }.map { String(decoding: $0.data, as: UTF8.self) }
     }
 
-    static func parameter(_ key: String, in line: String) -> String? {
-        for piece in line.split(separator: ";") {
-            let trimmed = piece.trimmingCharacters(in: .whitespaces)
-            guard trimmed.lowercased().hasPrefix(key + "=") else { continue }
-            var value = String(trimmed.dropFirst(key.count + 1))
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-            return value
+    /// The form written out canonically with `boundary`, for `multipart/form-data; boundary=<boundary>`.
+    public func encoded(boundary: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for part in parts {
+            var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(part.name)\""
+            if let filename = part.filename { head += "; filename=\"\(filename)\"" }
+            if let type = part.contentType { head += "\r\nContent-Type: \(type)" }
+            out += Array((head + "\r\n\r\n").utf8)
+            out += part.data
+            out += [0x0D, 0x0A]
         }
-        return nil
+        out += Array("--\(boundary)--\r\n".utf8)
+        return out
     }
 }

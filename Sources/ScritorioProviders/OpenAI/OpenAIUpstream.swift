@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 
 /// One call to the upstream OpenAI-compatible API: always a POST (the gateway answers `GET /models` itself).
 /// The body goes out as the gateway prepared it.
@@ -37,11 +38,16 @@ public struct OpenAIUpstreamResponse: Sendable {
     }
 }
 
-/// Why no answer came from the upstream.
+/// Why no answer came from the upstream. What the gateway charges depends on whether the request may have
+/// reached it: OpenAI bills work it did even when the answer never arrives.
 public enum OpenAIUpstreamError: Error, Equatable {
-    /// Nothing (or not all of it) arrived in time: the gateway answers 504.
+    /// The request was sent and nothing (or not all of it) arrived in time: 504, the reservation charged.
     case timeout
-    /// The upstream could not be reached: 502. The text never contains the key.
+    /// The connection failed after the request may have been sent (closed or reset mid-call): 502, the
+    /// reservation charged.
+    case interrupted(String)
+    /// The upstream could not be reached at all (no connection): 502, nothing charged. The text never contains
+    /// the key.
     case unreachable(String)
 }
 
@@ -54,11 +60,10 @@ public struct OpenAIUpstream: Sendable {
     }
 
     /// Headers of the upstream's answer that reach the client; everything else (cookies, the upstream's own
-    /// organisation and project ids) stays behind.
+    /// organisation and project ids, and its `x-ratelimit-*`, which describe the operator's account across all
+    /// users, not the caller's allowance) stays behind.
     static let passedHeaders: Set<String> = [
-        "content-type", "x-request-id", "openai-processing-ms", "openai-model", "x-ratelimit-limit-requests",
-        "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens",
-        "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens", "retry-after", "retry-after-ms",
+        "content-type", "x-request-id", "openai-processing-ms", "openai-model", "retry-after", "retry-after-ms",
     ]
 
     /// Calls `baseURL` (e.g. `https://api.openai.com/v1`) with `Authorization: Bearer <apiKey>` over `client`'s
@@ -82,18 +87,14 @@ public struct OpenAIUpstream: Sendable {
                 let response: HTTPClientResponse
                 do {
                     response = try await client.execute(request, deadline: .now() + timeout)
-                } catch let error as HTTPClientError {
-                    if [.deadlineExceeded, .readTimeout].contains(error) { throw OpenAIUpstreamError.timeout }
-                    if attempt < retries, [.connectTimeout, .remoteConnectionClosed].contains(error) {
-                        attempt += 1
-                        try await Task.sleep(for: backoff(attempt, hint: nil))
-                        continue
-                    }
-                    if error == .connectTimeout { throw OpenAIUpstreamError.timeout }
-                    throw OpenAIUpstreamError.unreachable("\(error)")
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
+                    // Only a call that never left is tried again: a POST the upstream may have run would be paid twice.
+                    if let httpError = error as? HTTPClientError, [.deadlineExceeded, .readTimeout].contains(httpError) {
+                        throw OpenAIUpstreamError.timeout
+                    }
+                    guard neverSent(error) else { throw OpenAIUpstreamError.interrupted(String(describing: type(of: error))) }
                     if attempt < retries {
                         attempt += 1
                         try await Task.sleep(for: backoff(attempt, hint: nil))
@@ -115,6 +116,15 @@ public struct OpenAIUpstream: Sendable {
                 return OpenAIUpstreamResponse(status: status, headers: headers, body: response.body)
             }
         }
+    }
+
+    /// Whether `error` says no connection was ever made, so the request cannot have reached the upstream.
+    static func neverSent(_ error: any Error) -> Bool {
+        if let httpError = error as? HTTPClientError { return httpError == .connectTimeout }
+        if error is NIOConnectionError { return true }
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError { return true }
+        if let ioError = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(ioError.errnoCode) }
+        return false
     }
 
     static func backoff(_ attempt: Int, hint: Double?) -> Duration {

@@ -30,7 +30,11 @@ extension OpenAISandbox {
     static func json(_ status: Int, _ body: String, requestID: String = "req_sandbox") -> Response {
         Response(
             status: .init(code: status),
-            headers: [.contentType: "application/json", HTTPField.Name("x-request-id")!: requestID],
+            headers: [
+                .contentType: "application/json", HTTPField.Name("x-request-id")!: requestID,
+                // As OpenAI sends them: the organisation's limits, not any one caller's.
+                HTTPField.Name("x-ratelimit-limit-requests")!: "10000", HTTPField.Name("x-ratelimit-remaining-tokens")!: "149999000",
+            ],
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 

@@ -25,6 +25,9 @@ struct AIGatewayController: Sendable {
             .post("**") { request, _ in Self.unknown(request) }
     }
 
+    static let unparsable = OpenAIError.invalidRequest(
+        "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.")
+
     static func unknown(_ request: Request) -> Response {
         OpenAIError(
             status: .notFound, message: "Invalid URL (\(request.method) \(request.uri.path))", type: "invalid_request_error", code: nil)
@@ -67,10 +70,7 @@ struct AIGatewayController: Sendable {
             let identity = try await gateway.caller(request)
             let upstream = try configuredUpstream()
             let bytes = Array(try await collect(request, limit: gateway.config.maxRequestBytes).readableBytesView)
-            guard let facts = AIRequestFacts.read(bytes) else {
-                throw OpenAIError.invalidRequest(
-                    "We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.")
-            }
+            guard let facts = AIRequestFacts.read(bytes) else { throw Self.unparsable }
             if let name = AIRequestFacts.repeatedMember(in: bytes) {
                 throw OpenAIError.invalidRequest(
                     "The JSON body names `\(name.prefix(80))` more than once; send each parameter once.",
@@ -90,6 +90,7 @@ struct AIGatewayController: Sendable {
                     code: "integer_out_of_range")
             }
             let attachments = AIAttachments.scan(bytes)
+            if attachments.unreadable { throw Self.unparsable }
             if let refused = attachments.refused {
                 throw OpenAIError.invalidRequest(
                     "The gateway does not pass `\(refused)`: it refers to state or tools kept upstream under the gateway's own key, "
@@ -98,9 +99,10 @@ struct AIGatewayController: Sendable {
             }
             let plan = try await gateway.plan(for: identity.userID)
             guard plan.allows(model: model) else { throw OpenAIError.modelNotInPlan(model, plan: plan.code) }
-            let prepared = AIEstimator.prepare(
+            guard let prepared = AIEstimator.prepare(
                 operation, body: bytes, facts: facts, defaultMaxOutput: plan.defaultMaxOutputTokens, attachments: attachments,
                 prices: gateway.config.prices)
+            else { throw Self.unparsable }
             let ticket = try await gateway.reserve(
                 user: identity.userID, plan: plan, model: model, operation: operation, estimate: prepared.estimate, requestID: requestID)
             let call = OpenAIUpstreamRequest(path: path, contentType: "application/json", body: ByteBuffer(bytes: prepared.body), requestID: requestID)
@@ -140,8 +142,15 @@ struct AIGatewayController: Sendable {
             let estimate = AIUsage(audioSeconds: AIEstimator.audioSeconds(file.data))
             let ticket = try await gateway.reserve(
                 user: identity.userID, plan: plan, model: model, operation: .transcription, estimate: estimate, requestID: requestID)
-            // The form goes upstream byte for byte, boundary included.
-            let call = OpenAIUpstreamRequest(path: "/audio/transcriptions", contentType: contentType, body: buffer, requestID: requestID)
+            // The form goes upstream as it was read (parts, names and bytes), written out canonically under a fresh
+            // boundary: what the upstream parses is exactly what the plan and the estimate were checked against.
+            var boundary = "scritorio-" + AIGateway.requestID()
+            while bytes.count > boundary.utf8.count, RawJSON.find(Array(("--" + boundary).utf8), in: bytes[...]) != nil {
+                boundary = "scritorio-" + AIGateway.requestID()
+            }
+            let call = OpenAIUpstreamRequest(
+                path: "/audio/transcriptions", contentType: "multipart/form-data; boundary=\(boundary)",
+                body: ByteBuffer(bytes: form.encoded(boundary: boundary)), requestID: requestID)
             return try await forward(call, ticket: ticket, upstream: upstream, stripUsageChunk: false)
         }
     }
@@ -169,11 +178,17 @@ struct AIGatewayController: Sendable {
         do {
             response = try await upstream.send(call)
         } catch OpenAIUpstreamError.timeout {
-            await settlement.settle(usage: AIUsage(), status: 504, outcome: "timeout")
+            // Sent and not answered in time: the upstream may have done (and billed) the work, so the reservation
+            // is charged, as for a stream cut short.
+            await settlement.settle(usage: nil, status: 504, outcome: "timeout")
             throw OpenAIError.timeout
         } catch is CancellationError {
-            await settlement.settle(usage: AIUsage(), status: 499, outcome: "cancelled")
+            await settlement.settle(usage: nil, status: 499, outcome: "cancelled")
             throw CancellationError()
+        } catch OpenAIUpstreamError.interrupted(let what) {
+            gateway.logger.warning("AI upstream call interrupted", metadata: ["request_id": "\(ticket.requestID)", "error": "\(what)"])
+            await settlement.settle(usage: nil, status: 502, outcome: "interrupted")
+            throw OpenAIError.unreachable
         } catch {
             gateway.logger.warning("AI upstream unreachable", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
             await settlement.settle(usage: AIUsage(), status: 502, outcome: "unreachable")
