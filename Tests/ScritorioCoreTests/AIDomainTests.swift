@@ -232,10 +232,10 @@ struct AIDomainTests {
     }
 
     /// A canonical 44-byte WAV header followed by `dataBytes` of silence.
-    static func wav(rate: Int64, channels: Int64 = 1, bits: Int64 = 16, byteRate: Int64? = nil, dataBytes: Int) -> [UInt8] {
+    static func wav(rate: Int64, channels: Int64 = 1, bits: Int64 = 16, byteRate: Int64? = nil, format: Int64 = 1, dataBytes: Int) -> [UInt8] {
         func le(_ value: Int64, _ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
         let block = channels * bits / 8
-        var header = Array("RIFF".utf8) + le(36 + Int64(dataBytes), 4) + Array("WAVEfmt ".utf8) + le(16, 4) + le(1, 2)
+        var header = Array("RIFF".utf8) + le(36 + Int64(dataBytes), 4) + Array("WAVEfmt ".utf8) + le(16, 4) + le(format, 2)
         header += le(channels, 2) + le(rate, 4) + le(byteRate ?? rate * block, 4) + le(block, 2) + le(bits, 2)
         return header + Array("data".utf8) + le(Int64(dataBytes), 4) + [UInt8](repeating: 0, count: dataBytes)
     }
@@ -248,6 +248,9 @@ struct AIDomainTests {
         let lying = Self.wav(rate: 8_000, bits: 8, byteRate: 0xFFFF_FFFF, dataBytes: 750_000)
         #expect(AIEstimator.audioSeconds(lying) == 1_001)
         #expect(AIEstimator.audioSeconds(Self.wav(rate: 4_000_000_000, dataBytes: 750_000)) == 1_001, "no such sample rate")
+        #expect(AIEstimator.audioSeconds(Self.wav(rate: 384_000, channels: 16, bits: 64, format: 0xFFFE, dataBytes: 750_000)) == 1_001,
+                "an extensible header names its codec elsewhere (it may be MP3)")
+        #expect(AIEstimator.audioSeconds(Self.wav(rate: 16_000, format: 3, dataBytes: 96_000)) == 3, "float")
         #expect(AIEstimator.audioSeconds(Array(Self.wav(rate: 16_000, dataBytes: 0).prefix(40))) == 1)
     }
 
@@ -289,6 +292,11 @@ struct AIDomainTests {
         #expect(scan(#"{"model":"m","input":"hi","previous_r\u0065sponse_id":"resp_1"}"#).refused == "previous_response_id")
         #expect(scan(#"{"model":"m","input":"hi","service_tier":"priority"}"#).refused == "service_tier")
         #expect(scan(#"{"model":"m","input":"hi","service_tier":"flex"}"#).refused == nil)
+        // A schema's own `file_id` field is data the client describes, not a file upstream.
+        #expect(scan(#"{"model":"m","messages":[],"tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object","properties":{"file_id":{"type":"string"}}}}}]}"#).refused == nil)
+        #expect(scan(#"{"model":"m","messages":[],"response_format":{"type":"json_schema","json_schema":{"name":"f","schema":{"properties":{"file_id":{"type":"string"}}}}}}"#).refused == nil)
+        #expect(scan(#"{"model":"m","messages":[],"metadata":{"file_id":"mine"}}"#).refused == nil)
+        #expect(scan(#"{"model":"m","input":[{"role":"user","content":[{"type":"input_file","file_id":"file-1"}]}]}"#).refused == "file_id")
         #expect(scan(#"{"model":"m","input":"an image","x":1e400}"#).unreadable, "a body that needs a parse and has none is not waved through")
 
         let escapedNull = Array(#"{"model":"m","messages":[],"max_completion_t\u006fkens":null}"#.utf8)

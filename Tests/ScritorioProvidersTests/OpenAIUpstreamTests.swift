@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
-import ScritorioProviders
+@testable import ScritorioProviders
 import Synchronization
 import Testing
 
@@ -61,5 +61,23 @@ struct OpenAIUpstreamTests {
         #expect(server.accepted.withLock { $0 } == 1, "one attempt only")
         try await client.shutdown()
         try await channel.close()
+    }
+
+    @Test("a caller gone while waiting to try again had nothing in flight: abandoned, not cancelled mid-call")
+    func abandonedDuringBackoff() async throws {
+        let waiting = Task { try await OpenAIUpstream.pause(.seconds(30)) }
+        waiting.cancel()
+        await #expect(throws: OpenAIUpstreamError.abandoned) { try await waiting.value }
+    }
+
+    @Test("what counts as never sent: no connection, no pooled connection in time, a failed TLS handshake; not a closed one")
+    func neverSent() {
+        #expect(OpenAIUpstream.neverSent(HTTPClientError.connectTimeout))
+        #expect(OpenAIUpstream.neverSent(HTTPClientError.getConnectionFromPoolTimeout))
+        #expect(OpenAIUpstream.neverSent(HTTPClientError.tlsHandshakeTimeout))
+        #expect(OpenAIUpstream.neverSent(IOError(errnoCode: ECONNREFUSED, reason: "connect")))
+        #expect(!OpenAIUpstream.neverSent(HTTPClientError.remoteConnectionClosed))
+        #expect(!OpenAIUpstream.neverSent(IOError(errnoCode: ECONNRESET, reason: "read")))
+        #expect(!OpenAIUpstream.neverSent(HTTPClientError.readTimeout))
     }
 }

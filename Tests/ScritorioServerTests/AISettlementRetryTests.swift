@@ -96,4 +96,23 @@ struct AISettlementRetryTests {
             #expect(try await h.events(user).isEmpty)
         }
     }
+
+    @Test("an attempt that finds its ledger row already written (a commit whose answer was lost) is done, not retried for a day", arguments: TestStores.kinds)
+    func alreadyWritten(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (_, user) = try await h.user()
+            let logger = Logger(label: "scritorio.test")
+            let now = Date()
+            let job = AIRepository.Settlement(
+                reservation: AIReservation(userID: user, periods: AIPeriods(anchor: now, now: now), estimate: AIUsage(inputTokens: 5)),
+                actual: AIUsage(inputTokens: 5),
+                event: AIUsageEvent(
+                    userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 5), costMicros: 0,
+                    requestID: "req_twice", latencyMs: 1, status: 200, outcome: "ok"),
+                now: now)
+            #expect(await AIWriteQueue.settleAlone(job, database: h.base.database, logger: logger) == .written)
+            #expect(await AIWriteQueue.settleAlone(job, database: h.base.database, logger: logger) == .alreadyWritten)
+            #expect(try await h.events(user).map(\.requestID) == ["req_twice"], "one ledger row")
+        }
+    }
 }

@@ -3,8 +3,9 @@ import Foundation
 /// What a JSON request carries that its bytes do not bound. Images and files are expanded upstream into far
 /// more tokens than their bytes (a 100-byte image link can cost 48,000 tokens on gpt-4o-mini), so each is
 /// reserved at its model's bound. References to state kept upstream under the operator's key (stored responses
-/// and conversations, stored prompts, uploaded files, vector stores, stored items) and hosted tools with prices of
-/// their own can be neither metered nor kept to the caller's account: those requests are refused.
+/// and conversations, stored prompts, uploaded files, stored items) and hosted tools with prices of their own
+/// (file search with its vector stores among them) can be neither metered nor kept to the caller's account:
+/// those requests are refused.
 public struct AIAttachments: Sendable, Equatable {
     /// `image_url` / `input_image` parts.
     public var images: Int64 = 0
@@ -63,18 +64,26 @@ public struct AIAttachments: Sendable, Equatable {
         return found
     }
 
-    mutating func walk(_ value: Any) {
+    /// Content parts that carry media; a `file_id` in one (or in chat's `file` object of one) points upstream.
+    static let mediaParts: Set<String> = ["image_url", "input_image", "file", "input_file", "input_audio"]
+    /// Members that describe data rather than carry it (tool parameters, response schemas, metadata): a property
+    /// named `file_id` there is a field of the client's own schema.
+    static let descriptions: Set<String> = ["parameters", "schema", "json_schema", "format", "metadata"]
+
+    mutating func walk(_ value: Any, inPart: Bool = false) {
         guard refused == nil else { return }
         if let list = value as? [Any] {
             for item in list { walk(item) }
             return
         }
         guard let object = value as? [String: Any] else { return }
-        for member in ["file_id", "vector_store_ids"] where !(object[member] == nil || object[member] is NSNull) {
-            refused = member
+        let type = object["type"] as? String
+        let isPart = type.map(Self.mediaParts.contains) ?? false
+        if isPart || inPart, let id = object["file_id"], !(id is NSNull) {
+            refused = "file_id"
             return
         }
-        switch object["type"] as? String {
+        switch type {
         case "image_url", "input_image": images += 1
         case "file", "input_file": files += 1
         case "item_reference":
@@ -82,6 +91,8 @@ public struct AIAttachments: Sendable, Equatable {
             return
         default: break
         }
-        for (_, member) in object { walk(member) }
+        for (key, member) in object where !Self.descriptions.contains(key) {
+            walk(member, inPart: isPart && key == "file")
+        }
     }
 }

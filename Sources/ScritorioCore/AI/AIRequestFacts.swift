@@ -170,9 +170,12 @@ public enum AIEstimator {
         let bytes = Array(file.prefix(44))
         func word(_ at: Int) -> Int64 { Int64(bytes[at]) | Int64(bytes[at + 1]) << 8 }
         func long(_ at: Int) -> Int64 { word(at) | word(at + 2) << 16 }
-        if bytes.count == 44, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46][...], bytes[8..<16] == Array("WAVEfmt ".utf8)[...] {
+        if bytes.count == 44, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46][...], bytes[8..<16] == Array("WAVEfmt ".utf8)[...],
+            long(16) == 16, bytes[36..<40] == Array("data".utf8)[...]
+        {
+            // Plain PCM or float only: an extensible header (0xFFFE) names its codec further on, and could be MP3.
             let format = word(20), channels = word(22), rate = long(24), byteRate = long(28), block = word(32), bits = word(34)
-            if [1, 3, 0xFFFE].contains(format), (1...16).contains(channels), (8_000...384_000).contains(rate),
+            if [1, 3].contains(format), (1...16).contains(channels), (8_000...384_000).contains(rate),
                 [8, 16, 24, 32, 64].contains(bits), block == channels * bits / 8, byteRate == rate * block
             {
                 return max(1, (Int64(file.count) - 44 + byteRate - 1) / byteRate)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// One call to the upstream OpenAI-compatible API: always a POST (the gateway answers `GET /models` itself).
 /// The body goes out as the gateway prepared it.
@@ -49,6 +50,9 @@ public enum OpenAIUpstreamError: Error, Equatable {
     /// The upstream could not be reached at all (no connection): 502, nothing charged. The text never contains
     /// the key.
     case unreachable(String)
+    /// The caller went away while nothing was in flight (waiting to try again after a 429 or 5xx, which are not
+    /// billed): nothing charged.
+    case abandoned
 }
 
 /// The upstream OpenAI-compatible API as one closure, so tests can put anything in its place.
@@ -89,6 +93,9 @@ public struct OpenAIUpstream: Sendable {
                     response = try await client.execute(request, deadline: .now() + timeout)
                 } catch is CancellationError {
                     throw CancellationError()
+                } catch let error as HTTPClientError where error == .cancelled {
+                    // AsyncHTTPClient's word for the caller's task being cancelled mid-call.
+                    throw CancellationError()
                 } catch {
                     // Only a call that never left is tried again: a POST the upstream may have run would be paid twice.
                     if let httpError = error as? HTTPClientError, [.deadlineExceeded, .readTimeout].contains(httpError) {
@@ -97,7 +104,7 @@ public struct OpenAIUpstream: Sendable {
                     guard neverSent(error) else { throw OpenAIUpstreamError.interrupted(String(describing: type(of: error))) }
                     if attempt < retries {
                         attempt += 1
-                        try await Task.sleep(for: backoff(attempt, hint: nil))
+                        try await pause(backoff(attempt, hint: nil))
                         continue
                     }
                     throw OpenAIUpstreamError.unreachable(String(describing: type(of: error)))
@@ -106,7 +113,7 @@ public struct OpenAIUpstream: Sendable {
                 if attempt < retries, status == 429 || status >= 500 {
                     attempt += 1
                     let hint = response.headers.first(name: "retry-after-ms").flatMap(Double.init)
-                    try await Task.sleep(for: backoff(attempt, hint: hint))
+                    try await pause(backoff(attempt, hint: hint))
                     continue
                 }
                 var headers: [(name: String, value: String)] = []
@@ -118,9 +125,22 @@ public struct OpenAIUpstream: Sendable {
         }
     }
 
-    /// Whether `error` says no connection was ever made, so the request cannot have reached the upstream.
+    /// Waits before the next attempt; a caller that goes away meanwhile has nothing in flight.
+    static func pause(_ duration: Duration) async throws {
+        do {
+            try await Task.sleep(for: duration)
+        } catch {
+            throw OpenAIUpstreamError.abandoned
+        }
+    }
+
+    /// Whether `error` says no connection was ever made (refused, unreachable, no pooled connection in time, a TLS
+    /// handshake that failed), so the request cannot have reached the upstream.
     static func neverSent(_ error: any Error) -> Bool {
-        if let httpError = error as? HTTPClientError { return httpError == .connectTimeout }
+        if let httpError = error as? HTTPClientError {
+            return [.connectTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout].contains(httpError)
+        }
+        if error is NIOSSLError { return true }
         if error is NIOConnectionError { return true }
         if let channelError = error as? ChannelError, case .connectTimeout = channelError { return true }
         if let ioError = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(ioError.errnoCode) }

@@ -185,6 +185,9 @@ struct AIGatewayController: Sendable {
         } catch is CancellationError {
             await settlement.settle(usage: nil, status: 499, outcome: "cancelled")
             throw CancellationError()
+        } catch OpenAIUpstreamError.abandoned {
+            await settlement.settle(usage: AIUsage(), status: 499, outcome: "cancelled")
+            throw CancellationError()
         } catch OpenAIUpstreamError.interrupted(let what) {
             gateway.logger.warning("AI upstream call interrupted", metadata: ["request_id": "\(ticket.requestID)", "error": "\(what)"])
             await settlement.settle(usage: nil, status: 502, outcome: "interrupted")

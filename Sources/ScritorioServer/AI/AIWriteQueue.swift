@@ -114,26 +114,46 @@ actor AIWriteQueue {
     /// Settles `job` in a transaction of its own, trying again after 0.05 s, 0.1 s, … 0.8 s when the store
     /// refuses: a lost settlement is a missing ledger row and a reservation held until its period ends. Runs
     /// outside any request's task, so a client that went away cannot cut it short. When the store still refuses
-    /// after that (about 1.5 s), the answer goes out and the settlement is kept and tried again in the background.
+    /// after that (about 1.5 s), the answer goes out and the settlement is kept in memory and tried again in the
+    /// background (a restart loses it: its reservation then stays held to the period's end).
+    @discardableResult
     static func settleAlone(
         _ job: AIRepository.Settlement, database: Database, logger: Logger, background: BackgroundRetry = .standard
-    ) async {
+    ) async -> SettleOutcome {
         let attempts = 6
         for attempt in 0..<attempts {
             do {
                 try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
-                return
+                return .written
             } catch {
+                if await alreadySettled(job, after: error, database: database) { return .alreadyWritten }
                 let metadata: Logger.Metadata = ["request_id": "\(job.event.requestID)", "attempt": "\(attempt + 1)", "error": "\(error)"]
                 guard attempt + 1 < attempts else {
                     logger.error("AI settlement failed; kept and tried again in the background", metadata: metadata)
                     Task.detached { await settleInBackground(job, database: database, logger: logger, retry: background) }
-                    return
+                    return .deferred
                 }
                 logger.warning("AI settlement failed; trying again", metadata: metadata)
                 try? await Task.sleep(for: .milliseconds(50 << attempt))
             }
         }
+        return .deferred
+    }
+
+    /// What became of a settlement tried on its own.
+    enum SettleOutcome: Equatable {
+        case written
+        /// An earlier attempt had committed after all.
+        case alreadyWritten
+        /// Still refused: left to the background attempts.
+        case deferred
+    }
+
+    /// Whether a failed attempt found the settlement already written: a commit that went through while its
+    /// answer was lost (a connection dropped after COMMIT) leaves the ledger row, and the request id is unique.
+    static func alreadySettled(_ job: AIRepository.Settlement, after error: any Error, database: Database) async -> Bool {
+        guard case StoreError.uniqueViolation = error else { return false }
+        return (try? await database.read { try await AIRepository.settled(requestID: job.event.requestID, on: $0) }) ?? false
     }
 
     /// How a settlement the store kept refusing is tried again: after `first`, doubling up to `longest`, for
@@ -159,6 +179,7 @@ actor AIWriteQueue {
                 logger.notice("AI settlement written in the background", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)"])
                 return
             } catch {
+                if await alreadySettled(job, after: error, database: database) { return }
                 logger.warning(
                     "AI settlement still refused", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)", "error": "\(error)"])
             }

@@ -261,6 +261,11 @@ public enum AIRepository {
         }
     }
 
+    /// Whether the ledger already has the request (its settlement committed, whatever its caller was told).
+    public static func settled(requestID: String, on db: SQLConnection) async throws -> Bool {
+        try await db.sql.raw("SELECT 1 AS found FROM ai_usage_events WHERE request_id = \(bind: requestID)").first() != nil
+    }
+
     /// Records a request that reserved nothing (refused before the upstream).
     public static func insert(_ event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw("""
