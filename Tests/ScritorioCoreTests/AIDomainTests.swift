@@ -271,6 +271,10 @@ struct AIDomainTests {
         let quoted = "--b\r\nContent-Disposition: form-data; filename=\"x; name=model\"; name=\"file\"\r\n\r\nAB\r\n--b--"
         let file = try #require(form("multipart/form-data; boundary=b", quoted)?.parts.first)
         #expect(file.name == "file" && file.filename == "x; name=model")
+        // What httpx writes for an odd filename (a backslash escaped), and a quoted type parameter, are read.
+        let odd = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\\\\b\u{1B}.mp3\"\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n\r\nAB\r\n--b--"
+        let oddPart = try #require(form("multipart/form-data; boundary=b", odd)?.parts.first)
+        #expect(oddPart.filename == "a_b_.mp3" && oddPart.contentType == "text/plain; charset=\"utf-8\"")
         let twice = "--b\r\nContent-Disposition: form-data; name=\"model\"\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--b--"
         #expect(form("multipart/form-data; boundary=b", twice) == nil)
         let many = String(repeating: "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n", count: 65) + "--b--"

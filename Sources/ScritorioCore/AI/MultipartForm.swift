@@ -97,10 +97,14 @@ public struct MultipartForm: Sendable {
         guard let disposition, disposition.first?.key.lowercased() == "form-data" else { return nil }
         let names = disposition.dropFirst().filter { $0.key.lowercased() == "name" }
         let filenames = disposition.dropFirst().filter { $0.key.lowercased() == "filename" }
-        guard names.count == 1, filenames.count <= 1, let name = names.first?.value,
-            ([name] + filenames.map(\.value) + [type ?? ""]).allSatisfy(writable)
+        // A field name is the form's vocabulary and is taken exactly or not at all; a filename only tells the
+        // upstream the format (by its extension), so quotes, backslashes and control characters become `_`; a
+        // part's type may quote its parameters but holds no control characters.
+        guard names.count == 1, filenames.count <= 1, let name = names.first?.value, writable(name),
+            !(type ?? "").unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F })
         else { return nil }
-        return Part(name: name, filename: filenames.first?.value, contentType: type, data: Array(bytes[contentStart...]))
+        let filename = filenames.first.map { String(String.UnicodeScalarView($0.value.unicodeScalars.map { writable(String($0)) ? $0 : "_" })) }
+        return Part(name: name, filename: filename, contentType: type, data: Array(bytes[contentStart...]))
     }
 
     /// A header value split at `;` outside quotes: the first item alone (its key is the whole item, e.g.
