@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import ScritorioCore
 import ScritorioStore
 import ScritorioTestSupport
 import Testing
@@ -25,6 +26,33 @@ struct MigrationTests {
                 }
                 #expect(count == 0, "table \(table)")
             }
+        }
+    }
+
+    @Test("v7 seals the licence keys of Lemon Squeezy events stored before sealing; other rows are left as they are", arguments: TestStores.kinds)
+    func sealsStoredKeys(kind: StoreKind) async throws {
+        try await TestStores.with(kind, migrate: false) { database in
+            let upToSix = Migrator(database: database, migrations: Array(Migrations.all.prefix { $0.version <= 6 }))
+            #expect(try await upToSix.migrate(now: Date()).last == 6)
+            let key = "80e15db5-c796-436b-850c-8f9c98a48abe"
+            let license = #"{"meta":{"event_name":"license_key_created","test_mode":true},"data":{"type":"license-keys","id":"101","attributes":{"key":"\#(key)","key_short":"XXXX-8f9c98a48abe","status":"inactive"}}}"#
+            let other = #"{"meta":{"event_name":"order_created"},"data":{"type":"orders","id":"21","attributes":{"identifier":"license-keys in a note"}}}"#
+            try await database.transaction { db in
+                for (id, type, payload) in [("a", "license_key_created", license), ("b", "order_created", other)] {
+                    try await db.sql.raw("""
+                        INSERT INTO billing_webhook_events (provider, event_id, event_type, mode, payload, received_at)
+                        VALUES ('lemonsqueezy', \(bind: id), \(bind: type), 'test', \(bind: payload), \(bind: Date()))
+                        """).run()
+                }
+            }
+            #expect(try await Migrator(database: database).migrate(now: Date()) == [7])
+            let stored = try await database.read { db in
+                try await db.sql.raw("SELECT event_id, payload FROM billing_webhook_events ORDER BY event_id").all().map {
+                    try $0.decode(column: "payload", as: String.self)
+                }
+            }
+            #expect(stored.count == 2 && !stored[0].contains(key) && stored[0].contains(LicenseKeyDigest.hash(key)))
+            #expect(stored[1] == other)
         }
     }
 

@@ -9,11 +9,14 @@ public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+    /// A change to stored rows that SQL alone cannot make, run after the statements in the same transaction.
+    public let rewrite: (@Sendable (SQLConnection) async throws -> Void)?
 
-    public init(version: Int, name: String, statements: [String]) {
+    public init(version: Int, name: String, statements: [String], rewrite: (@Sendable (SQLConnection) async throws -> Void)? = nil) {
         self.version = version
         self.name = name
         self.statements = statements
+        self.rewrite = rewrite
     }
 
     /// The statements in `kind`'s dialect.
@@ -43,6 +46,7 @@ public enum Migrations {
         Migration004LemonSqueezy.migration,
         Migration005Licensing.migration,
         Migration006AIGateway.migration,
+        Migration007SealLicenseKeys.migration,
     ]
 
     /// The newest schema version this binary knows.

@@ -42,6 +42,7 @@ public struct Migrator: Sendable {
                 for statement in migration.sql(for: connection.kind) {
                     try await connection.sql.raw("\(unsafeRaw: statement)").run()
                 }
+                try await migration.rewrite?(connection)
                 try await connection.sql.raw(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))"
                 ).run()
