@@ -78,6 +78,33 @@ struct LicenseApplierTests {
         }
     }
 
+    @Test("a key of a one-off purchase (no subscription) takes its order's variant and plan, whichever arrives first", arguments: TestStores.kinds)
+    func variantFromOrder(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let applier = BillingApplier(catalog: Self.catalog, grace: 0)
+            for keyFirst in [true, false] {
+                let user = UserID.random()
+                let suffix = keyFirst ? "1" : "2"
+                var key = Self.key(.active, at: 10, user: user, id: "60\(suffix)")
+                key.variantID = nil
+                key.orderID = "one-off-\(suffix)"
+                let order = OrderChange(
+                    provider: .lemonSqueezy, mode: .test, orderID: "one-off-\(suffix)", customerID: "77", subscriptionID: nil, userID: user,
+                    status: "paid", priceIDs: ["5"], currency: "USD", totalMinor: 4_900, occurredAt: Self.t0)
+                let events: [BillingEvent] = keyFirst ? [.license(key), .order(order)] : [.order(order), .license(key)]
+                for event in events {
+                    _ = try await database.transaction { try await applier.apply(event, now: Self.t0.addingTimeInterval(100), on: $0) }
+                }
+                let (plan, stored, grants) = try await database.read { db in
+                    (try await Self.plan(user, db), try await LicenseRepository.licenses(of: user, on: db), try await BillingRepository.grants(of: user, on: db))
+                }
+                #expect(stored.first?.variantID == "5" && stored.first?.planCode == "pro_lifetime", "key first: \(keyFirst)")
+                #expect(plan == .pro)
+                #expect(grants.contains { if case .license = $0.source { $0.revokedAt == nil } else { false } }, "the key grants on its own too")
+            }
+        }
+    }
+
     @Test("no owner: the key is stored (an app can use it) and the event is an orphan; an admin's link applies it", arguments: TestStores.kinds)
     func orphans(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in

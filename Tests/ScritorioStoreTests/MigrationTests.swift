@@ -45,7 +45,7 @@ struct MigrationTests {
                         """).run()
                 }
             }
-            #expect(try await Migrator(database: database).migrate(now: Date()) == [7])
+            #expect(try await Migrator(database: database).migrate(now: Date()).first == 7)
             let stored = try await database.read { db in
                 try await db.sql.raw("SELECT event_id, payload FROM billing_webhook_events ORDER BY event_id").all().map {
                     try $0.decode(column: "payload", as: String.self)

@@ -86,6 +86,11 @@ struct BillingApplier: Sendable {
             }
             try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
             try await BillingRepository.save(change, userID: user, now: now, on: db)
+            if let variant = change.priceIDs.first, let plan = catalog.plan(provider: change.provider, mode: change.mode, priceID: variant) {
+                // A key that arrived before its order learns what it was sold as; `recompute` below grants it.
+                try await LicenseRepository.assignPurchase(
+                    provider: change.provider, orderID: change.orderID, variantID: variant, planCode: plan.code, on: db)
+            }
             try await applyOrderGrants(change, user: user, now: now, on: db)
             try await recompute(user, now: now, on: db)
             return .applied(user)
@@ -98,8 +103,12 @@ struct BillingApplier: Sendable {
     func apply(license change: LicenseKeyChange, now: Date, linkedUser: UserID? = nil, on db: SQLConnection) async throws -> Outcome {
         var change = change
         if change.variantID == nil, let order = change.orderID {
-            // Lemon Squeezy's key objects carry no variant: take the one of the subscription its order started.
+            // Lemon Squeezy's key objects carry no variant: take the one of the subscription its order started, or
+            // the order's own (a one-off purchase; a subscription that arrives later still bounds the key).
             change.variantID = try await BillingRepository.priceID(provider: change.provider, startedBy: order, on: db)
+            if change.variantID == nil {
+                change.variantID = try await BillingRepository.priceID(provider: change.provider, ofOrder: order, on: db)
+            }
         }
         if let variant = change.variantID, catalog.belongsToOtherModeOnly(provider: change.provider, mode: change.mode, priceIDs: [variant]) {
             return .wrongMode

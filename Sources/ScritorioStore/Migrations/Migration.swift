@@ -47,6 +47,7 @@ public enum Migrations {
         Migration005Licensing.migration,
         Migration006AIGateway.migration,
         Migration007SealLicenseKeys.migration,
+        Migration008OrderPrice.migration,
     ]
 
     /// The newest schema version this binary knows.

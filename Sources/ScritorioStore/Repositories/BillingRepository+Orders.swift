@@ -25,6 +25,14 @@ extension BillingRepository {
             """).first()?.decode(column: "price_id", as: String.self)
     }
 
+    /// The price (variant) `orderID` itself sold, if the order is stored with one.
+    public static func priceID(provider: BillingProvider, ofOrder orderID: String, on db: SQLConnection) async throws -> String? {
+        try await db.sql.raw("""
+            SELECT price_id FROM orders
+            WHERE provider = \(bind: provider.rawValue) AND provider_order_id = \(bind: orderID) AND price_id IS NOT NULL LIMIT 1
+            """).first()?.decode(column: "price_id", as: String.self)
+    }
+
     /// The subscription that names `orderID` as its first order, if one is stored.
     public static func subscriptionID(
         provider: BillingProvider, startedBy orderID: String, on db: SQLConnection

@@ -135,12 +135,13 @@ public enum BillingRepository {
     public static func save(_ change: OrderChange, userID: UserID?, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw("""
             INSERT INTO orders (id, user_id, provider, mode, provider_order_id, provider_subscription_id, status, currency,
-            total_minor, provider_updated_at, created_at, updated_at)
+            total_minor, price_id, provider_updated_at, created_at, updated_at)
             VALUES (\(bind: UUID()), \(bind: userID?.rawValue), \(bind: change.provider.rawValue), \(bind: change.mode.rawValue),
             \(bind: change.orderID), \(bind: change.subscriptionID), \(bind: change.status), \(bind: change.currency),
-            \(bind: change.totalMinor), \(bind: change.occurredAt), \(bind: now), \(bind: now))
+            \(bind: change.totalMinor), \(bind: change.priceIDs.first), \(bind: change.occurredAt), \(bind: now), \(bind: now))
             ON CONFLICT (provider, provider_order_id) DO UPDATE SET
             user_id = COALESCE(excluded.user_id, orders.user_id),
+            price_id = COALESCE(excluded.price_id, orders.price_id),
             provider_subscription_id = COALESCE(excluded.provider_subscription_id, orders.provider_subscription_id),
             status = excluded.status, currency = COALESCE(excluded.currency, orders.currency),
             total_minor = COALESCE(excluded.total_minor, orders.total_minor),
