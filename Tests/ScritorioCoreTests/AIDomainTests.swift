@@ -251,6 +251,14 @@ struct AIDomainTests {
         #expect(AIEstimator.audioSeconds(Self.wav(rate: 384_000, channels: 16, bits: 64, format: 0xFFFE, dataBytes: 750_000)) == 1_001,
                 "an extensible header names its codec elsewhere (it may be MP3)")
         #expect(AIEstimator.audioSeconds(Self.wav(rate: 16_000, format: 3, dataBytes: 96_000)) == 3, "float")
+        // ffmpeg writes a LIST chunk before data: still the header's length.
+        var withList = Self.wav(rate: 16_000, dataBytes: 96_000)
+        let list = Array("LIST".utf8) + [14, 0, 0, 0] + Array("INFOISFT".utf8) + [2, 0, 0, 0, 0x4C, 0x00]
+        withList.insert(contentsOf: list, at: 36)
+        #expect(AIEstimator.audioSeconds(withList) == 3)
+        var noData = Self.wav(rate: 16_000, dataBytes: 96_000)
+        noData.replaceSubrange(36..<40, with: Array("junk".utf8))
+        #expect(AIEstimator.audioSeconds(noData) == 129, "no data chunk: the 6 kbit/s bound")
         #expect(AIEstimator.audioSeconds(Array(Self.wav(rate: 16_000, dataBytes: 0).prefix(40))) == 1)
     }
 

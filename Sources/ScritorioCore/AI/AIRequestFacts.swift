@@ -162,25 +162,48 @@ public enum AIEstimator {
         return Array(data)
     }
 
-    /// An upper bound of an audio file's length in seconds: exact for a PCM WAV whose header is consistent (the
-    /// rate, block size and sample size agree, 8 to 384 kHz), else the length at 6 kbit/s, the lowest rate Opus
-    /// encodes speech at (a slower file, such as Opus with silence left out, can still run longer than that; the
-    /// upstream's reported duration settles it).
+    /// An upper bound of an audio file's length in seconds: for a PCM or float WAV whose `fmt ` chunk is
+    /// consistent (the rate, block size and sample size agree, 8 to 384 kHz), the bytes from its `data` chunk on at
+    /// its byte rate; else the length at 6 kbit/s, the lowest rate Opus encodes speech at (a slower file, such as
+    /// Opus with silence left out, can still run longer than that; the upstream's reported duration settles it).
     public static func audioSeconds(_ file: some Collection<UInt8>) -> Int64 {
-        let bytes = Array(file.prefix(44))
+        let bytes = Array(file)
+        if let byteRate = wavByteRate(bytes) {
+            return max(1, (Int64(bytes.count - byteRate.dataOffset) + byteRate.rate - 1) / byteRate.rate)
+        }
+        return max(1, (Int64(bytes.count) + 749) / 750)
+    }
+
+    /// A WAV's byte rate and where its samples start, walking its chunks (ffmpeg writes a `LIST` before `data`);
+    /// `nil` unless the format is plain PCM or float (an extensible header names its codec elsewhere, and could be
+    /// MP3) and every field agrees.
+    static func wavByteRate(_ bytes: [UInt8]) -> (rate: Int64, dataOffset: Int)? {
+        guard bytes.count >= 12, bytes[0..<4] == Array("RIFF".utf8)[...], bytes[8..<12] == Array("WAVE".utf8)[...] else { return nil }
         func word(_ at: Int) -> Int64 { Int64(bytes[at]) | Int64(bytes[at + 1]) << 8 }
         func long(_ at: Int) -> Int64 { word(at) | word(at + 2) << 16 }
-        if bytes.count == 44, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46][...], bytes[8..<16] == Array("WAVEfmt ".utf8)[...],
-            long(16) == 16, bytes[36..<40] == Array("data".utf8)[...]
-        {
-            // Plain PCM or float only: an extensible header (0xFFFE) names its codec further on, and could be MP3.
-            let format = word(20), channels = word(22), rate = long(24), byteRate = long(28), block = word(32), bits = word(34)
-            if [1, 3].contains(format), (1...16).contains(channels), (8_000...384_000).contains(rate),
-                [8, 16, 24, 32, 64].contains(bits), block == channels * bits / 8, byteRate == rate * block
-            {
-                return max(1, (Int64(file.count) - 44 + byteRate - 1) / byteRate)
+        var offset = 12
+        var byteRate: Int64?
+        for _ in 0..<32 {
+            guard offset + 8 <= bytes.count else { return nil }
+            let id = bytes[offset..<(offset + 4)]
+            let size = long(offset + 4)
+            let body = offset + 8
+            if id == Array("fmt ".utf8)[...] {
+                guard byteRate == nil, [16, 18].contains(size), body + 16 <= bytes.count else { return nil }
+                let format = word(body), channels = word(body + 2), rate = long(body + 4), declared = long(body + 8)
+                let block = word(body + 12), bits = word(body + 14)
+                guard [1, 3].contains(format), (1...16).contains(channels), (8_000...384_000).contains(rate),
+                    [8, 16, 24, 32, 64].contains(bits), block == channels * bits / 8, declared == rate * block
+                else { return nil }
+                byteRate = declared
+            } else if id == Array("data".utf8)[...] {
+                guard let byteRate else { return nil }
+                return (byteRate, body)
             }
+            // Chunks are padded to an even size.
+            guard size >= 0, size <= Int64(bytes.count) else { return nil }
+            offset = body + Int(size) + Int(size & 1)
         }
-        return max(1, (Int64(file.count) + 749) / 750)
+        return nil
     }
 }
