@@ -78,7 +78,7 @@ struct LicenseApplierTests {
         }
     }
 
-    @Test("a key of a one-off purchase (no subscription) takes its order's variant and plan, whichever arrives first", arguments: TestStores.kinds)
+    @Test("a key of a one-off purchase (no subscription) takes its order's variant and plan, whichever arrives first; a refund ends it", arguments: TestStores.kinds)
     func variantFromOrder(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in
             let applier = BillingApplier(catalog: Self.catalog, grace: 0)
@@ -101,7 +101,32 @@ struct LicenseApplierTests {
                 #expect(stored.first?.variantID == "5" && stored.first?.planCode == "pro_lifetime", "key first: \(keyFirst)")
                 #expect(plan == .pro)
                 #expect(grants.contains { if case .license = $0.source { $0.revokedAt == nil } else { false } }, "the key grants on its own too")
+                // The seller refunds: the order's grant and the key both end, whatever the provider says of the key.
+                var refund = order
+                refund.status = "refunded"
+                refund.occurredAt = Self.t0.addingTimeInterval(50)
+                let refundEvent = BillingEvent.order(refund)
+                _ = try await database.transaction { try await applier.apply(refundEvent, now: Self.t0.addingTimeInterval(100), on: $0) }
+                let (after, keys) = try await database.read { db in
+                    (try await Self.plan(user, db), try await LicenseRepository.licenses(of: user, on: db))
+                }
+                #expect(after == .free && keys.first?.status == .disabled, "key first: \(keyFirst)")
             }
+            // A key arriving after its order was refunded takes nothing from it.
+            let late = UserID.random()
+            let refunded = OrderChange(
+                provider: .lemonSqueezy, mode: .test, orderID: "one-off-3", customerID: "77", subscriptionID: nil, userID: late,
+                status: "refunded", priceIDs: ["5"], currency: "USD", totalMinor: 4_900, occurredAt: Self.t0)
+            var key = Self.key(.active, at: 10, user: late, id: "603")
+            key.variantID = nil
+            key.orderID = "one-off-3"
+            for event in [BillingEvent.order(refunded), .license(key)] {
+                _ = try await database.transaction { try await applier.apply(event, now: Self.t0.addingTimeInterval(100), on: $0) }
+            }
+            let (latePlan, lateKeys) = try await database.read { db in
+                (try await Self.plan(late, db), try await LicenseRepository.licenses(of: late, on: db))
+            }
+            #expect(latePlan == .free && lateKeys.first?.variantID == nil)
         }
     }
 

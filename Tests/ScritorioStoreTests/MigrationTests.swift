@@ -45,7 +45,7 @@ struct MigrationTests {
                         """).run()
                 }
             }
-            #expect(try await Migrator(database: database).migrate(now: Date()).first == 7)
+            #expect(try await Migrator(database: database, migrations: Array(Migrations.all.prefix { $0.version <= 7 })).migrate(now: Date()) == [7])
             let stored = try await database.read { db in
                 try await db.sql.raw("SELECT event_id, payload FROM billing_webhook_events ORDER BY event_id").all().map {
                     try $0.decode(column: "payload", as: String.self)
@@ -53,6 +53,41 @@ struct MigrationTests {
             }
             #expect(stored.count == 2 && !stored[0].contains(key) && stored[0].contains(LicenseKeyDigest.hash(key)))
             #expect(stored[1] == other)
+        }
+    }
+
+    @Test("v8 gives stored Lemon Squeezy orders their variant from their webhook, and keys of paid orders without one", arguments: TestStores.kinds)
+    func backfillsOrderPrices(kind: StoreKind) async throws {
+        try await TestStores.with(kind, migrate: false) { database in
+            #expect(try await Migrator(database: database, migrations: Array(Migrations.all.prefix { $0.version <= 7 })).migrate(now: Date()).last == 7)
+            let now = Date()
+            try await database.transaction { db in
+                for (order, status, variant) in [("21", "paid", "5"), ("22", "refunded", "6")] {
+                    try await db.sql.raw("""
+                        INSERT INTO orders (id, provider, mode, provider_order_id, status, created_at, updated_at)
+                        VALUES (\(bind: UUID()), 'lemonsqueezy', 'test', \(bind: order), \(bind: status), \(bind: now), \(bind: now))
+                        """).run()
+                    let payload = #"{"meta":{"event_name":"order_created"},"data":{"type":"orders","id":"\#(order)","attributes":{"status":"\#(status)","first_order_item":{"variant_id":\#(variant)}}}}"#
+                    try await db.sql.raw("""
+                        INSERT INTO billing_webhook_events (provider, event_id, event_type, mode, payload, received_at)
+                        VALUES ('lemonsqueezy', \(bind: "evt-" + order), 'order_created', 'test', \(bind: payload), \(bind: now))
+                        """).run()
+                    try await db.sql.raw("""
+                        INSERT INTO license_keys (id, provider, mode, provider_license_id, key_hash, status, provider_order_id, created_at, updated_at)
+                        VALUES (\(bind: UUID()), 'lemonsqueezy', 'test', \(bind: "key-" + order), \(bind: "hash-" + order), 'active', \(bind: order), \(bind: now), \(bind: now))
+                        """).run()
+                }
+            }
+            #expect(try await Migrator(database: database).migrate(now: Date()).first == 8)
+            let (orders, keys) = try await database.read { db in
+                (try await db.sql.raw("SELECT provider_order_id, price_id FROM orders ORDER BY provider_order_id").all().map {
+                    try $0.decode(column: "price_id", as: String?.self)
+                }, try await db.sql.raw("SELECT provider_order_id, variant_id FROM license_keys ORDER BY provider_order_id").all().map {
+                    try $0.decode(column: "variant_id", as: String?.self)
+                })
+            }
+            #expect(orders == ["5", "6"])
+            #expect(keys == ["5", nil], "a refunded order's key takes nothing")
         }
     }
 

@@ -86,10 +86,14 @@ struct BillingApplier: Sendable {
             }
             try await link(customer: change.customerID, to: user, provider: change.provider, mode: change.mode, now: now, on: db)
             try await BillingRepository.save(change, userID: user, now: now, on: db)
-            if let variant = change.priceIDs.first, let plan = catalog.plan(provider: change.provider, mode: change.mode, priceID: variant) {
+            if change.isPaid, let variant = change.priceIDs.first,
+                let plan = catalog.plan(provider: change.provider, mode: change.mode, priceID: variant)
+            {
                 // A key that arrived before its order learns what it was sold as; `recompute` below grants it.
                 try await LicenseRepository.assignPurchase(
                     provider: change.provider, orderID: change.orderID, variantID: variant, planCode: plan.code, on: db)
+            } else if ["refunded", "canceled"].contains(change.status) {
+                try await LicenseRepository.disablePurchase(provider: change.provider, orderID: change.orderID, now: now, on: db)
             }
             try await applyOrderGrants(change, user: user, now: now, on: db)
             try await recompute(user, now: now, on: db)

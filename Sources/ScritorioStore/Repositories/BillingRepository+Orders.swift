@@ -25,11 +25,13 @@ extension BillingRepository {
             """).first()?.decode(column: "price_id", as: String.self)
     }
 
-    /// The price (variant) `orderID` itself sold, if the order is stored with one.
+    /// The price (variant) `orderID` itself sold, if the order is stored with one and paid (a refunded purchase
+    /// gives its key nothing).
     public static func priceID(provider: BillingProvider, ofOrder orderID: String, on db: SQLConnection) async throws -> String? {
         try await db.sql.raw("""
             SELECT price_id FROM orders
-            WHERE provider = \(bind: provider.rawValue) AND provider_order_id = \(bind: orderID) AND price_id IS NOT NULL LIMIT 1
+            WHERE provider = \(bind: provider.rawValue) AND provider_order_id = \(bind: orderID) AND price_id IS NOT NULL
+              AND status IN ('paid', 'completed') LIMIT 1
             """).first()?.decode(column: "price_id", as: String.self)
     }
 

@@ -59,6 +59,14 @@ public enum LicenseRepository {
     /// changes once stored; the owner is kept once known (a later event without one does not unlink it).
     /// Runs in the caller's transaction; the stored row is locked first on PostgreSQL.
     @discardableResult
+    /// Disables the keys of a refunded purchase: the seller's refund ends them whether or not the provider says so.
+    public static func disablePurchase(provider: BillingProvider, orderID: String, now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            UPDATE license_keys SET status = 'disabled', updated_at = \(bind: now)
+            WHERE provider = \(bind: provider.rawValue) AND provider_order_id = \(bind: orderID) AND status <> 'disabled'
+            """).run()
+    }
+
     /// Gives the keys of a purchase the variant and plan they were sold as. Lemon Squeezy's licence-key objects name
     /// their order but not its variant; the subscription that order started does, whichever arrives first.
     public static func assignPurchase(
