@@ -262,6 +262,48 @@ struct AIDomainTests {
         #expect(AIEstimator.audioSeconds(Array(Self.wav(rate: 16_000, dataBytes: 0).prefix(40))) == 1)
     }
 
+    /// Ogg pages (CRC left zero: nothing here reads it) carrying `packets` of one stream, 200 packets a page.
+    static func ogg(_ packets: [[UInt8]], serial: UInt8 = 7) -> [UInt8] {
+        var out: [UInt8] = []
+        var index = 0
+        var sequence: UInt8 = 0
+        while index < packets.count {
+            var lacing: [UInt8] = []
+            var body: [UInt8] = []
+            while index < packets.count, lacing.count + packets[index].count / 255 + 1 <= 255 {
+                var length = packets[index].count
+                while length >= 255 { lacing.append(255); length -= 255 }
+                lacing.append(UInt8(length))
+                body += packets[index]
+                index += 1
+                if lacing.count >= 200 { break }
+            }
+            out += Array("OggS".utf8) + [0, sequence == 0 ? 2 : 0] + [UInt8](repeating: 0, count: 8) + [serial, 0, 0, 0, sequence, 0, 0, 0]
+            out += [0, 0, 0, 0, UInt8(lacing.count)] + lacing + body
+            sequence &+= 1
+        }
+        return out
+    }
+
+    @Test("Ogg Opus: the length is the packets' (TOC frame size × count), whatever the bitrate; other Ogg or garbage: the bound")
+    func oggOpus() {
+        let head = Array("OpusHead".utf8) + [1, 1, 0x38, 0x01, 0x80, 0xBB, 0, 0, 0, 0, 0]
+        let tags = Array("OpusTags".utf8) + [0, 0, 0, 0, 0, 0, 0, 0]
+        // 150 packets of 20 ms CELT (config 19, code 0), 60 bytes each: 3 s.
+        let speech = Self.ogg([head, tags] + [[UInt8]](repeating: [19 << 3] + [UInt8](repeating: 0x55, count: 59), count: 150))
+        #expect(AIEstimator.audioSeconds(speech) == 3)
+        // Silence as one-byte packets of 60 ms SILK (config 11): 10,000 of them are 600 s in about 21 kB, which the
+        // 6 kbit/s bound would have taken for 29 s.
+        let silence = Self.ogg([head, tags] + [[UInt8]](repeating: [11 << 3], count: 10_000))
+        #expect(silence.count < 25_000 && AIEstimator.audioSeconds(silence) == 600)
+        // Code 3: the frame count follows the TOC (48 × 2.5 ms = 120 ms).
+        let counted = Self.ogg([head, tags] + [[UInt8]](repeating: [16 << 3 | 3, 48], count: 25))
+        #expect(AIEstimator.audioSeconds(counted) == 3)
+        let vorbis = Self.ogg([[1] + Array("vorbis".utf8) + [0, 0], tags, [0x55]])
+        #expect(AIEstimator.audioSeconds(vorbis) == 1, "not Opus: the bound")
+        #expect(AIEstimator.audioSeconds(silence + Array("garbage".utf8)) == Int64((silence.count + 7 + 749) / 750), "anything unread: the bound")
+    }
+
     @Test("multipart is read strictly and written canonically: no second boundary, delimiters only at line starts, quoted parameters")
     func strictMultipart() throws {
         func form(_ type: String, _ text: String) -> MultipartForm? { MultipartForm(contentType: type, body: Array(text.utf8)) }

@@ -164,13 +164,15 @@ public enum AIEstimator {
 
     /// An upper bound of an audio file's length in seconds: for a PCM or float WAV whose `fmt ` chunk is
     /// consistent (the rate, block size and sample size agree, 8 to 384 kHz), the bytes from its `data` chunk on at
-    /// its byte rate; else the length at 6 kbit/s, the lowest rate Opus encodes speech at (a slower file, such as
-    /// Opus with silence left out, can still run longer than that; the upstream's reported duration settles it).
+    /// its byte rate; for an Ogg Opus file, the sum of its packets' lengths; else the length at 6 kbit/s, the
+    /// lowest rate Opus encodes speech at (Opus in another container with silence left out can still run longer;
+    /// the upstream's reported duration settles it).
     public static func audioSeconds(_ file: some Collection<UInt8>) -> Int64 {
         let bytes = Array(file)
         if let byteRate = wavByteRate(bytes) {
             return max(1, (Int64(bytes.count - byteRate.dataOffset) + byteRate.rate - 1) / byteRate.rate)
         }
+        if let seconds = OggOpusDuration.seconds(bytes) { return max(1, seconds) }
         return max(1, (Int64(bytes.count) + 749) / 750)
     }
 
