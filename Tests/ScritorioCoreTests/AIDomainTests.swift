@@ -299,6 +299,8 @@ struct AIDomainTests {
         // Code 3: the frame count follows the TOC (48 × 2.5 ms = 120 ms).
         let counted = Self.ogg([head, tags] + [[UInt8]](repeating: [16 << 3 | 3, 48], count: 25))
         #expect(AIEstimator.audioSeconds(counted) == 3)
+        let empty = Self.ogg([head, tags] + [[UInt8]](repeating: [], count: 100))
+        #expect(AIEstimator.audioSeconds(empty) == 12, "an empty packet may be concealed as audio: 120 ms each")
         let vorbis = Self.ogg([[1] + Array("vorbis".utf8) + [0, 0], tags, [0x55]])
         #expect(AIEstimator.audioSeconds(vorbis) == 1, "not Opus: the bound")
         #expect(AIEstimator.audioSeconds(silence + Array("garbage".utf8)) == Int64((silence.count + 7 + 749) / 750), "anything unread: the bound")

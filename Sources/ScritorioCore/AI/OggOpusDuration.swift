@@ -45,7 +45,9 @@ enum OggOpusDuration {
 
     /// Samples (48 kHz) one packet decodes to: frames × frame length, from its first two bytes.
     static func packetSamples(_ start: [UInt8]) -> Int64 {
-        guard let toc = start.first else { return 0 }
+        // An empty packet is not Opus (every packet has its TOC byte); a decoder may conceal it as lost audio, so it
+        // counts as the longest packet there is (120 ms).
+        guard let toc = start.first else { return 5_760 }
         let config = Int(toc >> 3)
         let frame: Int64 = switch config {
         case 0...11: [480, 960, 1_920, 2_880][config % 4]  // SILK: 10, 20, 40, 60 ms
