@@ -102,6 +102,18 @@ public enum RawJSON {
         }
     }
 
+    /// Whether any of `needles` occurs in `bytes`, in one pass (a request body can be megabytes).
+    public static func containsAny(_ needles: [[UInt8]], in bytes: [UInt8]) -> Bool {
+        var starts = [Bool](repeating: false, count: 256)
+        for needle in needles { if let first = needle.first { starts[Int(first)] = true } }
+        for index in bytes.indices where starts[Int(bytes[index])] {
+            for needle in needles where needle.first == bytes[index] && index + needle.count <= bytes.count {
+                if bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            }
+        }
+        return false
+    }
+
     /// Where `needle` first occurs in `haystack` at or after `start` (default: its start).
     public static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>, from start: Int? = nil) -> Int? {
         guard let first = needle.first, haystack.count >= needle.count else { return nil }

@@ -34,6 +34,16 @@ struct RawJSONTests {
         #expect(names(#"{"bad\uZZZZ":1}"#) == nil, "an escape no parser reads")
     }
 
+    @Test("any of several runs of bytes, in one pass")
+    func containsAny() {
+        let needles = ["image", "imago", "\\u"].map { Array($0.utf8) }
+        #expect(RawJSON.containsAny(needles, in: Array("an imag imago".utf8)))
+        #expect(RawJSON.containsAny(needles, in: Array(#"{"a":"\u0069"}"#.utf8)))
+        #expect(!RawJSON.containsAny(needles, in: Array("an imag ima".utf8)), "a prefix at the end is not a match")
+        #expect(!RawJSON.containsAny(needles, in: []))
+        #expect(!RawJSON.containsAny([], in: Array("image".utf8)))
+    }
+
     @Test("the first run of bytes at or after a start")
     func find() {
         let hay = Array("abcabcab".utf8)

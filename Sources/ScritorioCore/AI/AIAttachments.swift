@@ -25,7 +25,7 @@ public struct AIAttachments: Sendable, Equatable {
 
     /// Names that only occur in such requests; a body without any of them, and without any `\u` escape (which
     /// could spell one of them), is not parsed again.
-    static let markers: [[UInt8]] = ["image", "file", "previous_response_id", "conversation", "prompt", "tools", "vector_store", "item_reference", "service_tier", "\\u"]
+    static let markers: [[UInt8]] = ["image", "file", "previous_response_id", "conversation", "prompt", "tools", "item_reference", "service_tier", "\\u"]
         .map { Array($0.utf8) }
     static let stateMembers = ["previous_response_id", "conversation", "prompt"]
     /// Tool types that are only functions the client runs; every other (web search, file search, code
@@ -35,7 +35,7 @@ public struct AIAttachments: Sendable, Equatable {
     /// Scans a JSON request body (already known to be an object).
     public static func scan(_ body: [UInt8]) -> AIAttachments {
         var found = AIAttachments()
-        guard markers.contains(where: { RawJSON.find($0, in: body[...]) != nil }) else { return found }
+        guard RawJSON.containsAny(markers, in: body) else { return found }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
             found.unreadable = true
             return found

@@ -11,6 +11,8 @@ public struct AIRequestFacts: Sendable, Equatable {
     public var maxOutputTokens: Int64?
     /// `n`, the number of chat choices (`nil` when absent): each choice is up to the maximum output long.
     public var choices: Int64?
+    /// The first member the body names twice (see `repeatedMember(in:)`), found while reading it.
+    public var repeatedMember: String?
 
     struct Wire: Decodable {
         struct StreamOptions: Decodable { var include_usage: Bool? }
@@ -35,13 +37,16 @@ public struct AIRequestFacts: Sendable, Equatable {
     public static func read(_ body: some Collection<UInt8>) -> AIRequestFacts? {
         // Only an object the gateway's own byte-level reads can walk too: Foundation also takes a byte-order mark
         // or UTF-16, which the checks for repeated members and the estimate's rewrites would not see through.
-        guard RawJSON.memberNames(in: body as? [UInt8] ?? Array(body)) != nil,
-            let wire = try? JSONDecoder().decode(Wire.self, from: Data(body))
-        else { return nil }
-        return AIRequestFacts(
+        let bytes = body as? [UInt8] ?? Array(body)
+        guard let members = RawJSON.members(in: bytes), let wire = try? JSONDecoder().decode(Wire.self, from: Data(bytes)) else {
+            return nil
+        }
+        var facts = AIRequestFacts(
             model: wire.model, stream: wire.stream ?? false, includeUsage: wire.stream_options.map { $0.include_usage ?? false },
             maxOutputTokens: [wire.max_tokens, wire.max_completion_tokens, wire.max_output_tokens].compactMap { $0 }.max(),
             choices: wire.n)
+        facts.repeatedMember = repeated(members, in: bytes)
+        return facts
     }
 
     /// The first member named twice at the top level or in `stream_options`, if any. Parsers disagree on which
@@ -49,7 +54,10 @@ public struct AIRequestFacts: Sendable, Equatable {
     /// naming `model` or `max_tokens` twice could be checked and reserved as one request and run upstream as
     /// another, a Pro model on a free plan or an answer longer than its reservation. Such a body is refused.
     public static func repeatedMember(in body: [UInt8]) -> String? {
-        guard let members = RawJSON.members(in: body) else { return nil }
+        RawJSON.members(in: body).flatMap { repeated($0, in: body) }
+    }
+
+    static func repeated(_ members: [(name: String, value: Range<Int>)], in body: [UInt8]) -> String? {
         var seen = Set<String>()
         for member in members where !seen.insert(member.name).inserted { return member.name }
         if let options = members.first(where: { $0.name == "stream_options" })?.value,

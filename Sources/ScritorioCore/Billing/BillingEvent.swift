@@ -87,6 +87,9 @@ public struct OrderChange: Sendable, Equatable {
 
     /// Paid in full: the moment to provision (Paddle `completed`/`paid`, LS `paid`).
     public var isPaid: Bool { ["completed", "paid"].contains(status) }
+
+    /// Refunded or cancelled: what it provisioned is revoked.
+    public var isRefunded: Bool { ["refunded", "canceled"].contains(status) }
 }
 
 /// A billing customer (who pays), with the email used to match events that carry no user id.

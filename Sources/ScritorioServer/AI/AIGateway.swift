@@ -62,7 +62,7 @@ struct AIGateway: Sendable {
             // the plan is: a busy client costs one lookup a second instead of one per request, and a session ended
             // on any replica stops working here within that second (the token alone would last until it expires).
             let at = now()
-            let key = (identity.sessionID?.rawValue.uuidString ?? "-") + identity.userID.rawValue.uuidString
+            let key = AnchorCache.SessionKey(session: identity.sessionID, user: identity.userID)
             if config.planCacheSeconds > 0, let seen = anchors.sessions.withLock({ $0[key] }), at.timeIntervalSince(seen) < config.planCacheSeconds {
                 return identity
             }
@@ -108,8 +108,6 @@ struct AIGateway: Sendable {
         }
         return plan
     }
-
-
 
     func anchor(for user: UserID, plan: AIPlan) async throws -> Date {
         if let known = anchors.cache.withLock({ $0[user] }) { return known }
@@ -261,7 +259,12 @@ final class AnchorCache: Sendable {
     /// Plans by user, with when they were read.
     let plans = Mutex<[UserID: (plan: AIPlan, at: Date)]>([:])
     /// Sessions (or, for tokens without one, users) last found alive, with when.
-    let sessions = Mutex<[String: Date]>([:])
+    let sessions = Mutex<[SessionKey: Date]>([:])
+
+    struct SessionKey: Hashable {
+        var session: SessionID?
+        var user: UserID
+    }
 }
 
 extension String {

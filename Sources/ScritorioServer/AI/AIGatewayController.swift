@@ -71,7 +71,7 @@ struct AIGatewayController: Sendable {
             let upstream = try configuredUpstream()
             let bytes = Array(try await collect(request, limit: gateway.config.maxRequestBytes).readableBytesView)
             guard let facts = AIRequestFacts.read(bytes) else { throw Self.unparsable }
-            if let name = AIRequestFacts.repeatedMember(in: bytes) {
+            if let name = facts.repeatedMember {
                 throw OpenAIError.invalidRequest(
                     "The JSON body names `\(name.prefix(80))` more than once; send each parameter once.",
                     param: String(name.prefix(80)), code: "duplicate_parameter")

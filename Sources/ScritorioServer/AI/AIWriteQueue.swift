@@ -122,22 +122,37 @@ actor AIWriteQueue {
     ) async -> SettleOutcome {
         let attempts = 6
         for attempt in 0..<attempts {
-            do {
-                try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
-                return .written
-            } catch {
-                if await alreadySettled(job, after: error, database: database) { return .alreadyWritten }
-                let metadata: Logger.Metadata = ["request_id": "\(job.event.requestID)", "attempt": "\(attempt + 1)", "error": "\(error)"]
-                guard attempt + 1 < attempts else {
-                    logger.error("AI settlement failed; kept and tried again in the background", metadata: metadata)
-                    Task.detached { await settleInBackground(job, database: database, logger: logger, retry: background) }
-                    return .deferred
-                }
-                logger.warning("AI settlement failed; trying again", metadata: metadata)
-                try? await Task.sleep(for: .milliseconds(50 << attempt))
+            let error: any Error
+            switch await write(job, database: database) {
+            case .success(let outcome): return outcome
+            case .failure(let failure): error = failure
             }
+            let metadata: Logger.Metadata = ["request_id": "\(job.event.requestID)", "attempt": "\(attempt + 1)", "error": "\(error)"]
+            guard attempt + 1 < attempts else {
+                logger.error("AI settlement failed; kept and tried again in the background", metadata: metadata)
+                Task.detached { await settleInBackground(job, database: database, logger: logger, retry: background) }
+                return .deferred
+            }
+            logger.warning("AI settlement failed; trying again", metadata: metadata)
+            try? await Task.sleep(for: .milliseconds(50 << attempt))
         }
         return .deferred
+    }
+
+    /// One attempt at `job` in a transaction of its own: written, found already written (a commit whose answer
+    /// was lost leaves the ledger row, and the request id is unique), or the store's error.
+    static func write(_ job: AIRepository.Settlement, database: Database) async -> Result<SettleOutcome, any Error> {
+        do {
+            try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
+            return .success(.written)
+        } catch {
+            if case StoreError.uniqueViolation = error,
+                (try? await database.read { try await AIRepository.settled(requestID: job.event.requestID, on: $0) }) == true
+            {
+                return .success(.alreadyWritten)
+            }
+            return .failure(error)
+        }
     }
 
     /// What became of a settlement tried on its own.
@@ -147,13 +162,6 @@ actor AIWriteQueue {
         case alreadyWritten
         /// Still refused: left to the background attempts.
         case deferred
-    }
-
-    /// Whether a failed attempt found the settlement already written: a commit that went through while its
-    /// answer was lost (a connection dropped after COMMIT) leaves the ledger row, and the request id is unique.
-    static func alreadySettled(_ job: AIRepository.Settlement, after error: any Error, database: Database) async -> Bool {
-        guard case StoreError.uniqueViolation = error else { return false }
-        return (try? await database.read { try await AIRepository.settled(requestID: job.event.requestID, on: $0) }) ?? false
     }
 
     /// How a settlement the store kept refusing is tried again: after `first`, doubling up to `longest`, for
@@ -174,12 +182,11 @@ actor AIWriteQueue {
             try? await Task.sleep(for: delay)
             waited += delay
             attempt += 1
-            do {
-                try await database.transaction { try await AIRepository.settle(batch: [job], on: $0) }
+            switch await write(job, database: database) {
+            case .success:
                 logger.notice("AI settlement written in the background", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)"])
                 return
-            } catch {
-                if await alreadySettled(job, after: error, database: database) { return }
+            case .failure(let error):
                 logger.warning(
                     "AI settlement still refused", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)", "error": "\(error)"])
             }

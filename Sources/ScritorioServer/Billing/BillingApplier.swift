@@ -92,7 +92,7 @@ struct BillingApplier: Sendable {
                 // A key that arrived before its order learns what it was sold as; `recompute` below grants it.
                 try await LicenseRepository.assignPurchase(
                     provider: change.provider, orderID: change.orderID, variantID: variant, planCode: plan.code, on: db)
-            } else if ["refunded", "canceled"].contains(change.status) {
+            } else if change.isRefunded {
                 try await LicenseRepository.disablePurchase(provider: change.provider, orderID: change.orderID, now: now, on: db)
             }
             try await applyOrderGrants(change, user: user, now: now, on: db)
@@ -173,7 +173,7 @@ struct BillingApplier: Sendable {
     /// subscription, except that a paid first order counts until the subscription's own events arrive.
     private func applyOrderGrants(_ change: OrderChange, user: UserID, now: Date, on db: SQLConnection) async throws {
         let codes = catalog.entitlements(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs)
-        let refunded = ["refunded", "canceled"].contains(change.status)
+        let refunded = change.isRefunded
         guard change.isPaid || refunded else { return }
         for code in codes {
             try await BillingRepository.saveGrant(

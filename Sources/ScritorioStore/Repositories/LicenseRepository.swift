@@ -55,10 +55,6 @@ public enum LicenseRepository {
         case stale
     }
 
-    /// Creates or updates the key `change` describes, unless what is stored is newer. The key's hash never
-    /// changes once stored; the owner is kept once known (a later event without one does not unlink it).
-    /// Runs in the caller's transaction; the stored row is locked first on PostgreSQL.
-    @discardableResult
     /// Disables the keys of a refunded purchase: the seller's refund ends them whether or not the provider says so.
     public static func disablePurchase(provider: BillingProvider, orderID: String, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw("""
@@ -78,6 +74,10 @@ public enum LicenseRepository {
             """).run()
     }
 
+    /// Creates or updates the key `change` describes, unless what is stored is newer. The key's hash never
+    /// changes once stored; the owner is kept once known (a later event without one does not unlink it).
+    /// Runs in the caller's transaction; the stored row is locked first on PostgreSQL.
+    @discardableResult
     public static func upsert(
         _ change: LicenseKeyChange, userID: UserID?, planCode: String?, issuer: LicenseIssuer, now: Date, on db: SQLConnection
     ) async throws -> UpsertOutcome {
