@@ -35,11 +35,11 @@ struct ReconcilerTests {
                 currentPeriodEnd: now.addingTimeInterval(-86_400), scheduledCancelAt: nil, canceledAt: nil,
                 occurredAt: now.addingTimeInterval(-2 * 86_400)))
             _ = try await database.transaction { try await applier.apply(lost, now: now, on: $0) }
-            let reconciler = Reconciler(
+            let reconciler = PaddleReconciler(
                 database: database, applier: applier, paddle: paddle, mode: .test, now: { now }, logger: Logger(label: "test"),
                 quietPeriod: 7 * 86_400)
             let report = try await reconciler.reconcileOnce()
-            #expect(report == Reconciler.Report(checked: 1, changed: 1, failed: 0))
+            #expect(report == ReconcileReport(checked: 1, changed: 1, failed: 0))
             #expect(asked.withLock { $0 } == ["sub_lost"])
             let stored = try await database.read { try await BillingRepository.subscription(provider: .paddle, id: "sub_lost", on: $0) }
             #expect(stored?.change.status == .canceled)

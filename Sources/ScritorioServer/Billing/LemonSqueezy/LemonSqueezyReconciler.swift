@@ -19,10 +19,10 @@ struct LemonSqueezyReconciler: Sendable {
     /// Bounds one pass (100 subscriptions a page).
     var maxPages = 50
 
-    func reconcileOnce() async throws -> Reconciler.Report {
-        guard let store = config.storeID else { return Reconciler.Report() }
+    func reconcileOnce() async throws -> ReconcileReport {
+        guard let store = config.storeID else { return ReconcileReport() }
         let start = now()
-        var report = Reconciler.Report()
+        var report = ReconcileReport()
         var page = 1
         var lastPage = 1
         repeat {

@@ -22,10 +22,10 @@ struct LemonSqueezyWebhooksController: Sendable {
         router.post("webhooks/lemonsqueezy", use: webhook)
     }
 
-    @Sendable func webhook(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<WebhooksController.Ack> {
+    @Sendable func webhook(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<PaddleWebhooksController.Ack> {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: WebhooksController.maxWebhookBytes)
+            buffer = try await request.body.collect(upTo: PaddleWebhooksController.maxWebhookBytes)
         } catch {
             throw APIError(.contentTooLarge, .requestTooLarge, "Webhook body too large")
         }
@@ -56,6 +56,6 @@ struct LemonSqueezyWebhooksController: Sendable {
             // Kept (an admin sees it as wrong_mode once processed) but never applied.
             logger.warning("Lemon Squeezy webhook of the other mode received", metadata: ["event": "\(envelope.meta.event_name)"])
         }
-        return JSONResponse(WebhooksController.Ack(received: true, duplicate: !stored))
+        return JSONResponse(PaddleWebhooksController.Ack(received: true, duplicate: !stored))
     }
 }

@@ -9,7 +9,7 @@ import ScritorioStore
 
 /// Provider webhooks. A delivery is verified on its raw bytes, stored in `billing_webhook_events`, and only then
 /// acknowledged; the processor applies it later. A duplicate delivery is acknowledged without a second row.
-struct WebhooksController: Sendable {
+struct PaddleWebhooksController: Sendable {
     let database: Database
     let paddle: PaddleConfig
     let now: @Sendable () -> Date

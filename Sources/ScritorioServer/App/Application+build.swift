@@ -74,9 +74,9 @@ public func buildApplication(
         app.addServices(WebhookProcessor(
             database: dependencies.database, applier: applier, now: dependencies.now, logger: logger,
             lemonSqueezyMode: config.lemonSqueezy.mode))
-        var passes: [@Sendable () async throws -> Reconciler.Report] = []
+        var passes: [@Sendable () async throws -> ReconcileReport] = []
         if config.paddle.apiKey != nil || dependencies.sandbox?.paddle != nil {
-            let reconciler = Reconciler(
+            let reconciler = PaddleReconciler(
                 database: dependencies.database, applier: applier, paddle: dependencies.paddle, mode: config.paddle.mode,
                 now: dependencies.now, logger: logger)
             passes.append { try await reconciler.reconcileOnce() }
@@ -139,7 +139,7 @@ func buildRouter(
             logger: logger)
         router.addRoutes(AuthController(auth: auth, authenticator: authenticator).endpoints, atPath: "/auth/v1")
     }
-    WebhooksController(database: dependencies.database, paddle: config.paddle, now: dependencies.now, logger: logger)
+    PaddleWebhooksController(database: dependencies.database, paddle: config.paddle, now: dependencies.now, logger: logger)
         .register(on: router)
     LemonSqueezyWebhooksController(database: dependencies.database, config: config.lemonSqueezy, now: dependencies.now, logger: logger)
         .register(on: router)
