@@ -26,10 +26,10 @@ struct Admin: AsyncParsableCommand {
             try await Bootstrap.withDatabase(config, logger: logger) { database in
             switch action {
             case "list":
-                let statuses = status == "all" ? [] : status.split(separator: ",").map(String.init)
+                let statuses = status == "all" ? [] : status.split(separator: ",").map { WebhookEventStatus(rawValue: String($0)) }
                 let events = try await database.read { try await WebhookQueue.list(statuses: statuses, limit: limit, on: $0) }
                 for event in events {
-                    print([event.provider, event.eventID, event.eventType, event.status, "attempts=\(event.attempts)",
+                    print([event.provider, event.eventID, event.eventType, event.status.rawValue, "attempts=\(event.attempts)",
                            WireDate.format(event.receivedAt), event.userID?.description ?? "-", event.lastError ?? ""]
                         .joined(separator: "\t"))
                 }

@@ -19,7 +19,7 @@ struct LemonSqueezyOrderPropertyTests {
                 scheduledCancelAt: nil, canceledAt: endsAt, occurredAt: start.addingTimeInterval(offset),
                 pausedWithAccess: free, firstOrderID: order))
         }
-        func paid(_ id: String, _ offset: TimeInterval, status: String = "paid", subscriptionID: String? = nil, price: [String] = ["520001"]) -> BillingEvent {
+        func paid(_ id: String, _ offset: TimeInterval, status: OrderStatus = "paid", subscriptionID: String? = nil, price: [String] = ["520001"]) -> BillingEvent {
             .order(OrderChange(
                 provider: .lemonSqueezy, mode: .test, orderID: id, customerID: "11", subscriptionID: subscriptionID, userID: user,
                 status: status, priceIDs: price, currency: "USD", totalMinor: 900, occurredAt: start.addingTimeInterval(offset)))

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("The /v1/me read")
 struct MeRepositoryTests {
-    @Test("one statement returns user, session state, profile and member, each possibly absent", arguments: TestStores.kinds)
+    @Test("one statement returns user, profile and member, each possibly absent; liveness sees the session", arguments: TestStores.kinds)
     func snapshot(kind: StoreKind) async throws {
         try await TestStores.with(kind) { database in
             let t0 = Date(timeIntervalSince1970: 1_790_000_000)
@@ -16,30 +16,35 @@ struct MeRepositoryTests {
                 createdAt: t0, updatedAt: t0)
             let session = AuthSession(id: .random(), userID: user.id, amr: [], createdAt: t0, updatedAt: t0)
 
-            let nobody = try await database.read { try await MeRepository.load(userID: user.id, sessionID: session.id, on: $0) }
-            #expect(nobody.user == nil && nobody.profile == nil && nobody.member == nil && !nobody.sessionExists)
+            let nobody = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            let nobodyAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
+            #expect(nobody.user == nil && nobody.profile == nil && nobody.member == nil && !nobodyAlive.session && !nobodyAlive.user)
 
             try await database.transaction { db in
                 try await UserRepository.insert(user, on: db)
                 try await SessionRepository.insert(session, on: db)
             }
-            let bare = try await database.read { try await MeRepository.load(userID: user.id, sessionID: session.id, on: $0) }
+            let bare = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            let bareAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
             #expect(bare.user?.email == "me@example.com" && bare.user?.userMetadata == user.userMetadata)
-            #expect(bare.sessionExists && bare.profile == nil && bare.member == nil)
+            #expect(bareAlive.session && bareAlive.user && bare.profile == nil && bare.member == nil)
 
             try await database.transaction { db in
                 _ = try await MemberRepository.initFree(userID: user.id, now: t0, on: db)
                 try await MemberRepository.upsertProfile(userID: user.id, displayName: "Me", now: t0, on: db)
             }
-            let full = try await database.read { try await MeRepository.load(userID: user.id, sessionID: session.id, on: $0) }
+            let full = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
             #expect(full.member == Member.newFree(id: user.id, now: t0))
             #expect(full.profile?.displayName == "Me")
 
-            let otherSession = try await database.read { try await MeRepository.load(userID: user.id, sessionID: .random(), on: $0) }
-            #expect(!otherSession.sessionExists)
+            let otherSession = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: .random(), on: $0) }
+            #expect(!otherSession.session && otherSession.user)
+            let noSession = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: nil, on: $0) }
+            #expect(!noSession.session && noSession.user)
             try await database.transaction { try await SessionRepository.delete(id: session.id, on: $0) }
-            let ended = try await database.read { try await MeRepository.load(userID: user.id, sessionID: session.id, on: $0) }
-            #expect(!ended.sessionExists && ended.user != nil)
+            let ended = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
+            let endedMe = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            #expect(!ended.session && ended.user && endedMe.user != nil)
         }
     }
 }

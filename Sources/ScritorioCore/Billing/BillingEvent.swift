@@ -61,7 +61,7 @@ public struct OrderChange: Sendable, Equatable {
     public var subscriptionID: String?
     public var userID: UserID?
     /// The provider's status word (`completed`, `paid`, `refunded`, …), kept as sent.
-    public var status: String
+    public var status: OrderStatus
     public var priceIDs: [String]
     public var currency: String?
     /// Money in minor units.
@@ -70,7 +70,7 @@ public struct OrderChange: Sendable, Equatable {
 
     public init(
         provider: BillingProvider, mode: BillingMode, orderID: String, customerID: String?, subscriptionID: String?,
-        userID: UserID?, status: String, priceIDs: [String], currency: String?, totalMinor: Int64?, occurredAt: Date
+        userID: UserID?, status: OrderStatus, priceIDs: [String], currency: String?, totalMinor: Int64?, occurredAt: Date
     ) {
         self.provider = provider
         self.mode = mode
@@ -85,11 +85,11 @@ public struct OrderChange: Sendable, Equatable {
         self.occurredAt = occurredAt
     }
 
-    /// Paid in full: the moment to provision (Paddle `completed`/`paid`, LS `paid`).
-    public var isPaid: Bool { ["completed", "paid"].contains(status) }
+    /// Paid in full: the moment to provision.
+    public var isPaid: Bool { status.isPaid }
 
     /// Refunded or cancelled: what it provisioned is revoked.
-    public var isRefunded: Bool { ["refunded", "canceled"].contains(status) }
+    public var isRefunded: Bool { status.isRefunded }
 }
 
 /// A billing customer (who pays), with the email used to match events that carry no user id.

@@ -167,7 +167,7 @@ public enum LemonSqueezyEventDecoder {
                 decoded.customer = customer(a.customer_id, a.user_email)
                 decoded.event = .order(OrderChange(
                     provider: .lemonSqueezy, mode: mode, orderID: order.id, customerID: a.customer_id?.text, subscriptionID: nil,
-                    userID: user, status: a.status, priceIDs: [a.first_order_item?.variant_id?.text].compactMap { $0 },
+                    userID: user, status: OrderStatus(rawValue: a.status), priceIDs: [a.first_order_item?.variant_id?.text].compactMap { $0 },
                     currency: a.currency, totalMinor: a.total, occurredAt: updatedAt))
             case "subscriptions":
                 let subscription = try decoder.decode(Body<SubscriptionAttributes>.self, from: body).data
@@ -184,7 +184,7 @@ public enum LemonSqueezyEventDecoder {
                 decoded.customer = customer(a.customer_id, a.user_email)
                 decoded.event = .order(OrderChange(
                     provider: .lemonSqueezy, mode: mode, orderID: invoiceOrderID(invoice.id), customerID: a.customer_id?.text,
-                    subscriptionID: a.subscription_id?.text, userID: user, status: a.status, priceIDs: [], currency: a.currency,
+                    subscriptionID: a.subscription_id?.text, userID: user, status: OrderStatus(rawValue: a.status), priceIDs: [], currency: a.currency,
                     totalMinor: a.total, occurredAt: updatedAt))
             case "license-keys":
                 let key = try decoder.decode(Body<LicenseAttributes>.self, from: body).data

@@ -89,7 +89,7 @@ public enum PaddleEventDecoder {
                 return (envelope, occurredAt, .order(OrderChange(
                     provider: .paddle, mode: mode, orderID: data.id, customerID: data.customer_id,
                     subscriptionID: data.subscription_id, userID: userID(fromCustomData: data.custom_data),
-                    status: data.status, priceIDs: (data.items ?? []).compactMap { $0.price?.id },
+                    status: OrderStatus(rawValue: data.status), priceIDs: (data.items ?? []).compactMap { $0.price?.id },
                     currency: totals?.currency_code ?? data.currency_code,
                     totalMinor: (totals?.grand_total ?? totals?.total).flatMap { Int64($0) }, occurredAt: occurredAt)))
             case "customer":

@@ -68,14 +68,6 @@ public enum LicenseRules {
         }
     }
 
-    /// Whether one more device may be activated now.
-    public static func canActivate(_ state: LicenseState, now: Date) -> LicenseCode {
-        let usable = usability(state, now: now)
-        guard usable == .valid else { return usable }
-        if let limit = state.activationLimit, state.activationUsage >= limit { return .tooManyActivations }
-        return .valid
-    }
-
     /// The status an answer shows: Lemon Squeezy's meaning (`inactive` = no device yet, `active` = at least one),
     /// with expiry applied at `now`.
     public static func displayedStatus(_ state: LicenseState, now: Date) -> LicenseStatus {

@@ -8,8 +8,6 @@ struct SMTPReply: Sendable, Equatable {
 
     /// All lines joined, for error messages.
     var message: String { lines.joined(separator: " / ") }
-    /// 2xx.
-    var isPositiveCompletion: Bool { (200..<300).contains(code) }
 }
 
 /// Turns the inbound byte stream into ``SMTPReply`` values, folding `250-...` continuation

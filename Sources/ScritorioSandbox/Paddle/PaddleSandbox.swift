@@ -89,7 +89,4 @@ public final class PaddleSandbox: Sendable {
     func mutate<T: Sendable>(_ body: (inout PaddleSandboxState) throws -> T) throws -> T {
         try state.withLock { try body(&$0) }
     }
-
-    /// Every notification sent so far (newest last), as `GET /events` lists them.
-    var eventCount: Int { state.withLock { $0.events.count } }
 }

@@ -12,23 +12,23 @@ import Synchronization
 /// reservation before the call, and the settlement (usage event, counters, member totals) after it.
 struct AIGateway: Sendable {
     let database: Database
-    let authenticator: Authenticator
     /// `nil` when no upstream is configured (no key, no sandbox).
     let upstream: OpenAIUpstream?
     let config: AIConfig
     let now: @Sendable () -> Date
     let logger: Logger
-    /// Anchors never change once stored; keeping them saves a read per request.
-    let anchors = AnchorCache()
+    /// Users' period anchors: they never change once stored, so keeping them saves a read per request.
+    let anchors = BoundedCache<UserID, Date>()
+    /// Plans by user, with when they were read.
+    let plans = BoundedCache<UserID, AIPlan>()
     /// SQLite's group commit; PostgreSQL writes each statement on its own pooled connection instead.
     let queue: AIWriteQueue?
 
     init(
-        database: Database, authenticator: Authenticator, upstream: OpenAIUpstream?, config: AIConfig,
+        database: Database, upstream: OpenAIUpstream?, config: AIConfig,
         now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.database = database
-        self.authenticator = authenticator
         self.upstream = upstream
         self.config = config
         self.now = now
@@ -52,71 +52,28 @@ struct AIGateway: Sendable {
         return "req_" + String(a, radix: 16).leftPadded(16) + String(b, radix: 16).leftPadded(8)
     }
 
-    /// The caller, from the verified bearer token only; any failure is OpenAI's 401.
-    func caller(_ request: Request) async throws -> Identity {
-        do {
-            let identity = try await authenticator.verifiedIdentity(request)
-            guard authenticator.builtIn else { return identity }
-            // Signing out or deleting the account ends the token. A session belongs to its user (deleting the user
-            // deletes it), so one lookup answers both. A live session is believed for `planCacheSeconds` (1 s), as
-            // the plan is: a busy client costs one lookup a second instead of one per request, and a session ended
-            // on any replica stops working here within that second (the token alone would last until it expires).
-            let at = now()
-            let key = AnchorCache.SessionKey(session: identity.sessionID, user: identity.userID)
-            if config.planCacheSeconds > 0, let seen = anchors.sessions.withLock({ $0[key] }), at.timeIntervalSince(seen) < config.planCacheSeconds {
-                return identity
-            }
-            let alive = try await database.read { db in
-                if let session = identity.sessionID {
-                    return try await SessionRepository.exists(id: session, userID: identity.userID, on: db)
-                }
-                return try await UserRepository.find(id: identity.userID, on: db) != nil
-            }
-            guard alive else { throw OpenAIError.authentication("Incorrect API key provided: the session of this access token has ended.") }
-            if config.planCacheSeconds > 0 {
-                anchors.sessions.withLock { cache in
-                    if cache.count > 100_000 { cache.removeAll() }
-                    cache[key] = at
-                }
-            }
-            return identity
-        } catch let error as APIError where error.status == .serviceUnavailable {
-            throw OpenAIError(status: .serviceUnavailable, message: error.message, type: "server_error", code: "auth_unavailable")
-        } catch let error as APIError {
-            throw OpenAIError.authentication(error.code == .noAuthorization
-                ? "You didn't provide an API key. Send your access token as `Authorization: Bearer <token>`."
-                : "Incorrect API key provided: the access token is not valid (\(error.message)).")
-        }
-    }
-
     /// The plan the caller's active entitlements select.
     /// Kept for `config.planCacheSeconds` (1 s by default): a busy client costs one entitlement read a second,
     /// and an upgrade shows within that second.
     func plan(for user: UserID) async throws -> AIPlan {
         let at = now()
-        if config.planCacheSeconds > 0, let hit = anchors.plans.withLock({ $0[user] }), at.timeIntervalSince(hit.at) < config.planCacheSeconds {
-            return hit.plan
+        if config.planCacheSeconds > 0, let hit = plans.value(user, now: at, maxAge: config.planCacheSeconds) {
+            return hit
         }
         let grants = try await database.read { try await BillingRepository.grants(of: user, on: $0) }
         let codes = Set(EntitlementSet.active(grants, at: at).map(\.code))
         let plan = config.plans.plan(for: codes)
         if config.planCacheSeconds > 0 {
-            anchors.plans.withLock { cache in
-                if cache.count > 100_000 { cache.removeAll() }
-                cache[user] = (plan, at)
-            }
+            plans.store(plan, for: user, now: at)
         }
         return plan
     }
 
     func anchor(for user: UserID, plan: AIPlan) async throws -> Date {
-        if let known = anchors.cache.withLock({ $0[user] }) { return known }
+        if let known = anchors.value(user) { return known }
         let at = now()
         let anchor = try await database.transaction { try await AIRepository.ensureRow(userID: user, plan: plan.code, now: at, on: $0) }
-        anchors.cache.withLock { cache in
-            if cache.count > 100_000 { cache.removeAll() }
-            cache[user] = anchor
-        }
+        anchors.store(anchor, for: user, now: at)
         return anchor
     }
 
@@ -134,7 +91,7 @@ struct AIGateway: Sendable {
             stored = try await database.read { try await AIRepository.state(userID: user, on: $0) }
             if stored == nil {
                 // The row is gone (the user was removed and came back, or the table was cleared): recreate it once.
-                anchors.cache.withLock { _ = $0.removeValue(forKey: user) }
+                anchors.remove(user)
                 let renewed = AIPeriods(anchor: try await self.anchor(for: user, plan: plan), now: started)
                 reserved = try await reserveOnce(
                     AIWriteQueue.ReserveJob(userID: user, plan: plan.code, limits: plan.limits, periods: renewed, estimate: estimate, now: started))
@@ -250,20 +207,6 @@ final class SettlementGuard: Sendable {
         guard !done.withLock({ $0 }) else { return }
         let gateway = self.gateway, ticket = self.ticket
         Task { await gateway.release(ticket, status: 499, outcome: "cancelled") }
-    }
-}
-
-/// Users' period anchors, shared by every request of this process.
-final class AnchorCache: Sendable {
-    let cache = Mutex<[UserID: Date]>([:])
-    /// Plans by user, with when they were read.
-    let plans = Mutex<[UserID: (plan: AIPlan, at: Date)]>([:])
-    /// Sessions (or, for tokens without one, users) last found alive, with when.
-    let sessions = Mutex<[SessionKey: Date]>([:])
-
-    struct SessionKey: Hashable {
-        var session: SessionID?
-        var user: UserID
     }
 }
 

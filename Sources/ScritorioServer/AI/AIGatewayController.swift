@@ -13,14 +13,21 @@ import ScritorioStore
 struct AIGatewayController: Sendable {
     let gateway: AIGateway
 
-    var endpoints: RouteCollection<AppRequestContext> {
+    /// OpenAI's operations, for a caller the edge authenticated (its failures in OpenAI's shape:
+    /// `OpenAIErrorMiddleware`).
+    var endpoints: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
+            .post("chat/completions") { request, context in await self.json(.chat, path: "/chat/completions", request, context.identity) }
+            .post("responses") { request, context in await self.json(.responses, path: "/responses", request, context.identity) }
+            .post("embeddings") { request, context in await self.json(.embeddings, path: "/embeddings", request, context.identity) }
+            .post("audio/transcriptions") { request, context in await self.transcription(request, context.identity) }
+            .get("models") { request, context in await self.models(context.identity) }
+    }
+
+    /// Anything else under /ai/v1 is a 404 in OpenAI's shape, as OpenAI answers unknown URLs (before any token
+    /// check, as OpenAI does).
+    var unknownURLs: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .post("chat/completions") { request, _ in await self.json(.chat, path: "/chat/completions", request) }
-            .post("responses") { request, _ in await self.json(.responses, path: "/responses", request) }
-            .post("embeddings") { request, _ in await self.json(.embeddings, path: "/embeddings", request) }
-            .post("audio/transcriptions") { request, _ in await self.transcription(request) }
-            .get("models") { request, _ in await self.models(request) }
-            // Anything else under /ai/v1 is a 404 in OpenAI's shape, as OpenAI answers unknown URLs.
             .get("**") { request, _ in Self.unknown(request) }
             .post("**") { request, _ in Self.unknown(request) }
     }
@@ -64,10 +71,9 @@ struct AIGatewayController: Sendable {
 
     // MARK: JSON operations
 
-    func json(_ operation: AIOperation, path: String, _ request: Request) async -> Response {
+    func json(_ operation: AIOperation, path: String, _ request: Request, _ identity: Identity) async -> Response {
         let requestID = AIGateway.requestID()
         return await answer(requestID) {
-            let identity = try await gateway.caller(request)
             let upstream = try configuredUpstream()
             let bytes = Array(try await collect(request, limit: gateway.config.maxRequestBytes).readableBytesView)
             guard let facts = AIRequestFacts.read(bytes) else { throw Self.unparsable }
@@ -112,10 +118,9 @@ struct AIGatewayController: Sendable {
 
     // MARK: Transcriptions
 
-    func transcription(_ request: Request) async -> Response {
+    func transcription(_ request: Request, _ identity: Identity) async -> Response {
         let requestID = AIGateway.requestID()
         return await answer(requestID) {
-            let identity = try await gateway.caller(request)
             let upstream = try configuredUpstream()
             guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("multipart/form-data") else {
                 throw OpenAIError.invalidRequest("Transcriptions take a multipart/form-data body with `file` and `model`.")
@@ -157,10 +162,9 @@ struct AIGatewayController: Sendable {
 
     // MARK: Models
 
-    func models(_ request: Request) async -> Response {
+    func models(_ identity: Identity) async -> Response {
         let requestID = AIGateway.requestID()
         return await answer(requestID) {
-            let identity = try await gateway.caller(request)
             let plan = try await gateway.plan(for: identity.userID)
             let data = plan.models.map { #"{"id":\#(OpenAIError.quote($0)),"object":"model","created":0,"owned_by":"scritorio"}"# }
             return Response(

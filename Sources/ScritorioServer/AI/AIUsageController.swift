@@ -10,13 +10,12 @@ import ScritorioStore
 struct AIUsageController: Sendable {
     let gateway: AIGateway
 
-    var product: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self).get("me/usage", use: usage)
+    var product: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self).get("me/usage", use: usage)
     }
 
-    @Sendable func usage(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try await gateway.authenticator.identity(request)
-        let user = identity.userID
+    @Sendable func usage(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let user = context.identity.userID
         let plan = try await gateway.plan(for: user)
         let anchor = try await gateway.anchor(for: user, plan: plan)
         let now = gateway.now()

@@ -7,27 +7,46 @@ import ScritorioCore
 /// `/auth/v1`: the GoTrue wire surface, served only in built-in auth mode.
 struct AuthController: Sendable {
     let auth: AuthService
-    let authenticator: Authenticator
 
+    /// Routes behind the `apikey` check.
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .post("signup", use: signUp)
             .post("token", use: token)
-            .get("user", use: getUser)
-            .put("user", use: updateUser)
             .post("recover", use: recover)
             .post("resend", use: resend)
-            .post("verify", use: verify)
-            .get("verify", use: followLink)
-            .post("logout", use: logout)
-            .get(".well-known/jwks.json", use: jwks)
             .get("settings", use: settings)
             .get("health") { _, _ in
                 JSONResponse(["name": "Scritorio Auth", "description": "Scritorio's GoTrue-compatible auth API"])
             }
     }
 
-    private func ip(_ request: Request, _ context: AppRequestContext) -> String {
+    /// Routes browsers reach from mail links and the JWKS, which carry no `apikey` (as Kong exempts them). The
+    /// OAuth redirect endpoints are not served yet; they answer 404 without asking for a key, as before.
+    var links: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self)
+            .post("verify", use: verify)
+            .get("verify", use: followLink)
+            .get(".well-known/jwks.json", use: jwks)
+            .get("callback", use: Self.notServed)
+            .post("callback", use: Self.notServed)
+            .get("authorize", use: Self.notServed)
+    }
+
+    /// Routes of the signed-in user: GoTrue reads the user and session itself, so the token alone is checked
+    /// at the edge (`AuthenticateMiddleware.Liveness.tokenOnly`).
+    var signedIn: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
+            .get("user", use: getUser)
+            .put("user", use: updateUser)
+            .post("logout", use: logout)
+    }
+
+    @Sendable static func notServed(_ request: Request, context: AppRequestContext) async throws -> Response {
+        throw HTTPError(.notFound)
+    }
+
+    private func ip(_ request: Request, _ context: some RemoteAddressRequestContext) -> String {
         request.clientIP(context: context, header: auth.config.rateLimits.ipHeader)
     }
 
@@ -55,14 +74,13 @@ struct AuthController: Sendable {
         }
     }
 
-    @Sendable func getUser(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<UserResponse> {
-        JSONResponse(try await auth.getUser(try await authenticator.verifiedIdentity(request)))
+    @Sendable func getUser(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<UserResponse> {
+        JSONResponse(try await auth.getUser(context.identity))
     }
 
-    @Sendable func updateUser(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<UserResponse> {
-        let identity = try await authenticator.verifiedIdentity(request)
+    @Sendable func updateUser(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<UserResponse> {
         let body = try await JSONBody.decode(UpdateUserRequest.self, from: request, context: context)
-        return JSONResponse(try await auth.updateUser(identity, body, ip: ip(request, context)))
+        return JSONResponse(try await auth.updateUser(context.identity, body, ip: ip(request, context)))
     }
 
     @Sendable func recover(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
@@ -117,9 +135,8 @@ struct AuthController: Sendable {
         return base + "#" + fragment
     }
 
-    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try await authenticator.verifiedIdentity(request)
-        try await auth.logout(identity, scope: request.uri.queryParameters.get("scope"))
+    @Sendable func logout(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        try await auth.logout(context.identity, scope: request.uri.queryParameters.get("scope"))
         return Response(status: .noContent)
     }
 

@@ -5,7 +5,8 @@ import ScritorioAPI
 import ScritorioCore
 import ScritorioStore
 
-/// `/admin/v1`, for the operator (bearer `SCRITORIO_ADMIN_TOKEN`): per-user AI limit overrides.
+/// `/admin/v1`, for the operator (bearer `SCRITORIO_ADMIN_TOKEN`, checked by `AdminTokenMiddleware`): per-user
+/// AI limit overrides.
 /// `GET|PUT /admin/v1/users/{id}/ai-limits` with `tokens_per_day`, `tokens_per_month`, `requests_per_minute`,
 /// `audio_seconds_per_month`; `null` (or a missing field) falls back to the plan.
 struct AIAdminController: Sendable {
@@ -24,16 +25,6 @@ struct AIAdminController: Sendable {
         var audio_seconds_per_month: Int64?
     }
 
-    /// Checks the admin bearer (constant time); the API is off without a configured token.
-    func authorize(_ request: Request) throws {
-        guard let token = gateway.config.adminToken else {
-            throw APIError(.notFound, .notFound, "The admin API is off (SCRITORIO_ADMIN_TOKEN is not set)")
-        }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEquals(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), token)
-        else { throw APIError(.unauthorized, .notAdmin, "The admin API needs Authorization: Bearer <SCRITORIO_ADMIN_TOKEN>") }
-    }
-
     func user(_ context: AppRequestContext) throws -> UserID {
         guard let text = context.parameters.get("id"), let user = UserID(text) else {
             throw APIError.validation("The user id must be a UUID")
@@ -42,12 +33,10 @@ struct AIAdminController: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try authorize(request)
         return try await render(try user(context))
     }
 
     @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try authorize(request)
         let user = try user(context)
         let body = try await JSONBody.decode(LimitsBody.self, from: request, context: context)
         for value in [body.tokens_per_day, body.tokens_per_month, body.requests_per_minute, body.audio_seconds_per_month] {

@@ -19,10 +19,10 @@ func buildRouter(
 ) throws -> Router<AppRequestContext> {
     let publishableKey = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
     let router = Router(context: AppRequestContext.self)
+    // What holds on every path: preflights answer anywhere, and a path no group serves is a 404 in the product
+    // shape. Everything else belongs to a surface's group below.
     router.add(middleware: CORSHeadersMiddleware())
-    router.add(middleware: SupabaseHeadersMiddleware())
-    router.add(middleware: ErrorMiddleware())
-    router.add(middleware: APIKeyMiddleware(publishableKey: publishableKey))
+    router.add(middleware: ErrorMiddleware(shape: .product))
 
     let verifier: AccessTokenVerifier
     var keys: SigningKeys?
@@ -38,24 +38,41 @@ func buildRouter(
             source: .remote(fetch: { @Sendable in url == nil ? JWKS(keys: []) : try await fetch() }, hs256Secret: secret),
             issuers: [issuer])
     }
-    let authenticator = Authenticator(
-        verifier: verifier, database: dependencies.database, builtIn: config.authMode == .builtIn,
-        publishableKey: publishableKey, now: dependencies.now)
+    let surfaces = Surfaces(
+        router: router,
+        authenticator: Authenticator(
+            verifier: verifier, database: dependencies.database, builtIn: config.authMode == .builtIn,
+            publishableKey: publishableKey, now: dependencies.now),
+        publishableKey: publishableKey)
 
     HealthController(database: dependencies.database, authMode: config.authMode).register(on: router)
+
+    // /auth/v1: GoTrue, in built-in mode only.
     if let keys {
         let auth = AuthService(
             database: dependencies.database, config: config, keys: keys, mailer: dependencies.mailer,
             googleKeys: dependencies.googleKeys, passwords: .live, limiter: RateLimiter(), now: dependencies.now,
             logger: logger)
-        router.addRoutes(AuthController(auth: auth, authenticator: authenticator).endpoints, atPath: "/auth/v1")
+        let controller = AuthController(auth: auth)
+        surfaces.auth.links.addRoutes(controller.links)
+        surfaces.auth.keyed.addRoutes(controller.endpoints)
+        surfaces.auth.signedIn.addRoutes(controller.signedIn)
     }
-    PaddleWebhooksController(database: dependencies.database, paddle: config.paddle, now: dependencies.now, logger: logger)
-        .register(on: router)
-    LemonSqueezyWebhooksController(database: dependencies.database, config: config.lemonSqueezy, now: dependencies.now, logger: logger)
-        .register(on: router)
-    let members = MembersController(database: dependencies.database, authenticator: authenticator, now: dependencies.now)
-    router.addRoutes(members.functions, atPath: "/functions/v1")
+
+    // Provider webhooks: authenticated by their signature, stored, then acknowledged.
+    let paddleWebhooks = WebhookIngest(
+        provider: PaddleWebhooks(config: config.paddle), database: dependencies.database, now: dependencies.now, logger: logger)
+    surfaces.webhooks.addRoutes(paddleWebhooks.endpoint, atPath: "paddle")
+    surfaces.functions.unkeyed.addRoutes(paddleWebhooks.endpoint, atPath: "paddle-webhook")
+    let lemonSqueezyWebhooks = WebhookIngest(
+        provider: LemonSqueezyWebhooks(config: config.lemonSqueezy), database: dependencies.database, now: dependencies.now,
+        logger: logger)
+    surfaces.webhooks.addRoutes(lemonSqueezyWebhooks.endpoint, atPath: "lemonsqueezy")
+
+    let members = MembersController(database: dependencies.database, now: dependencies.now)
+    surfaces.functions.members.addRoutes(members.functions)
+    surfaces.product.signedIn.addRoutes(members.product)
+
     let catalog = applier.catalog
     // Retired entitlement keys stay published until the last document they signed has expired.
     let entitlementKeys = try EntitlementKeys.load(
@@ -63,36 +80,42 @@ func buildRouter(
         keepRetiredFor: config.licensing.entitlementTTL + 3600)
     let documents = EntitlementDocuments(keys: entitlementKeys, ttl: config.licensing.entitlementTTL, issuer: config.baseURL)
     var billing = BillingController(
-        database: dependencies.database, authenticator: authenticator, catalog: catalog, applier: applier,
+        database: dependencies.database, catalog: catalog, applier: applier,
         paddle: dependencies.paddle, mode: config.paddle.mode, now: dependencies.now, logger: logger, documents: documents)
     billing.lemonSqueezy = dependencies.lemonSqueezy
     billing.lemonSqueezyMode = config.lemonSqueezy.mode
-    router.addRoutes(billing.product, atPath: "/v1")
+    surfaces.product.signedIn.addRoutes(billing.product)
+
     var licensing = config.licensing
     // Lemon Squeezy keys are checked against the store this deployment sells from unless a list is configured.
     if licensing.lemonSqueezyStoreIDs.isEmpty, let store = config.lemonSqueezy.storeID { licensing.lemonSqueezyStoreIDs = [store] }
     let licenses = LicensesController(
         service: LicenseService(
             database: dependencies.database, catalog: catalog, config: licensing, documents: documents, now: dependencies.now),
-        authenticator: authenticator, limiter: RateLimiter(), ipHeader: config.rateLimits.ipHeader, licenseSecret: applier.licenseSecret)
-    router.addRoutes(licenses.product, atPath: "/v1")
+        limiter: RateLimiter(), ipHeader: config.rateLimits.ipHeader, licenseSecret: applier.licenseSecret)
+    surfaces.product.open.addRoutes(licenses.product)
+    surfaces.product.signedIn.addRoutes(licenses.signedIn)
+
     let paddle = PaddleController(
-        database: dependencies.database, authenticator: authenticator, paddle: dependencies.paddle, config: config.paddle,
+        database: dependencies.database, paddle: dependencies.paddle, config: config.paddle,
         catalog: catalog, applier: applier, checkoutPage: config.baseURL + "/pay",
         now: dependencies.now, logger: logger)
-    router.addRoutes(paddle.product, atPath: "/v1")
+    surfaces.product.signedIn.addRoutes(paddle.product)
+    surfaces.functions.signedIn.addRoutes(paddle.functions)
     let checkout = CheckoutController(
-        authenticator: authenticator, catalog: catalog, paddle: paddle, lemonSqueezy: dependencies.lemonSqueezy,
+        catalog: catalog, paddle: paddle, lemonSqueezy: dependencies.lemonSqueezy,
         lemonSqueezyConfig: config.lemonSqueezy, redirectURL: config.siteURL, logger: logger)
-    router.addRoutes(checkout.product, atPath: "/v1")
-    router.addRoutes(paddle.functions, atPath: "/functions/v1")
-    router.addRoutes(members.product, atPath: "/v1")
+    surfaces.product.signedIn.addRoutes(checkout.product)
+
     let gateway = AIGateway(
-        database: dependencies.database, authenticator: authenticator, upstream: dependencies.openAI, config: config.ai,
-        now: dependencies.now, logger: logger)
-    router.addRoutes(AIGatewayController(gateway: gateway).endpoints, atPath: "/ai/v1")
-    router.addRoutes(AIUsageController(gateway: gateway).product, atPath: "/v1")
-    router.addRoutes(AIAdminController(gateway: gateway).endpoints, atPath: "/admin/v1")
+        database: dependencies.database, upstream: dependencies.openAI, config: config.ai, now: dependencies.now, logger: logger)
+    let ai = surfaces.ai(believeSessionsFor: config.ai.planCacheSeconds)
+    let gatewayController = AIGatewayController(gateway: gateway)
+    ai.open.addRoutes(gatewayController.unknownURLs)
+    ai.signedIn.addRoutes(gatewayController.endpoints)
+    surfaces.product.signedIn.addRoutes(AIUsageController(gateway: gateway).product)
+    surfaces.admin(token: config.ai.adminToken).addRoutes(AIAdminController(gateway: gateway).endpoints)
+
     if let sandbox = dependencies.sandbox {
         router.addRoutes(
             SandboxRoutes<AppRequestContext>(outbox: sandbox.outbox, google: sandbox.google, now: dependencies.now).endpoints,

@@ -10,7 +10,6 @@ import ScritorioStore
 /// subscription the account panel shows with a customer-portal link, and cancelling at the end of the period.
 struct BillingController: Sendable {
     let database: Database
-    let authenticator: Authenticator
     let catalog: Catalog
     let applier: BillingApplier
     let paddle: PaddleClient
@@ -23,15 +22,15 @@ struct BillingController: Sendable {
     var lemonSqueezy: LemonSqueezyClient = .unimplemented
     var lemonSqueezyMode: BillingMode = .test
 
-    var product: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self)
+    var product: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
             .get("me/entitlements", use: entitlements)
             .get("me/subscription", use: subscription)
             .post("me/subscription/cancel", use: cancel)
     }
 
-    @Sendable func entitlements(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EntitlementsResponse> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func entitlements(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EntitlementsResponse> {
+        let identity = context.identity
         let grants = try await database.read { try await BillingRepository.grants(of: identity.userID, on: $0) }
         let now = self.now()
         let active = EntitlementSet.active(grants, at: now)
@@ -41,8 +40,8 @@ struct BillingController: Sendable {
             entitlementToken: try documents?.token(subject: identity.userID, active: active, now: now)))
     }
 
-    @Sendable func subscription(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SubscriptionEnvelope> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func subscription(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<SubscriptionEnvelope> {
+        let identity = context.identity
         guard let (stored, decision) = try await current(identity.userID) else {
             return JSONResponse(SubscriptionEnvelope(subscription: nil))
         }
@@ -52,8 +51,8 @@ struct BillingController: Sendable {
     }
 
     /// Cancels the current subscription at the end of the paid period; access stays until then.
-    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SubscriptionEnvelope> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<SubscriptionEnvelope> {
+        let identity = context.identity
         guard let (stored, decision) = try await current(identity.userID), decision.granted,
             [.paddle, .lemonSqueezy].contains(stored.change.provider), !(stored.change.provider == .lemonSqueezy && !decision.willRenew)
         else {

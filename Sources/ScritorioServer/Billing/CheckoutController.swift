@@ -9,7 +9,6 @@ import ScritorioProviders
 /// provider that sells it. The catalog says who sells a plan (the provider has ids for it in its configured mode);
 /// a plan sold by both goes to Paddle unless the request names `lemonsqueezy`.
 struct CheckoutController: Sendable {
-    let authenticator: Authenticator
     let catalog: Catalog
     let paddle: PaddleController
     let lemonSqueezy: LemonSqueezyClient
@@ -32,12 +31,12 @@ struct CheckoutController: Sendable {
         var checkoutUrl: String
     }
 
-    var product: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self).post("checkout", use: checkout)
+    var product: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self).post("checkout", use: checkout)
     }
 
-    @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<CheckoutResponse> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func checkout(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<CheckoutResponse> {
+        let identity = context.identity
         let body = try await JSONBody.decode(CheckoutRequest.self, from: request, context: context)
         guard let code = body.plan, let plan = catalog.plan(code: code) else {
             throw APIError(.badRequest, .validationFailed, "Unknown plan; expected one of: \(catalog.plans.map(\.code).joined(separator: ", "))")

@@ -67,12 +67,12 @@ struct WebhookProcessor: Service {
                     outcome = try await applier.apply(decoded, now: at, linkedUser: event.linkedUserID, on: db)
                     for extra in then { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
                 }
-                let (status, user): (String, UserID?) = switch outcome {
-                case .applied(let user): ("processed", user)
-                case .stale: ("stale", nil)
-                case .ignored: ("ignored", nil)
-                case .orphan: ("orphan", nil)
-                case .wrongMode: ("wrong_mode", nil)
+                let (status, user): (WebhookEventStatus, UserID?) = switch outcome {
+                case .applied(let user): (.processed, user)
+                case .stale: (.stale, nil)
+                case .ignored: (.ignored, nil)
+                case .orphan: (.orphan, nil)
+                case .wrongMode: (.wrongMode, nil)
                 }
                 if case .wrongMode = outcome {
                     logger.error("webhook event refused: it belongs to the other mode", metadata: ["event_id": "\(event.eventID)"])

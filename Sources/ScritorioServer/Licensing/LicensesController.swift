@@ -10,21 +10,26 @@ import ScritorioStore
 /// signed-in user's keys and devices (`/v1/me/licenses`, `/v1/me/devices`), and the entitlement JWKS.
 struct LicensesController: Sendable {
     let service: LicenseService
-    let authenticator: Authenticator
     let limiter: RateLimiter
     let ipHeader: String?
     /// Derives the keys Scritorio issued, so their owner can be shown them.
     let licenseSecret: Data?
 
+    /// The licence API and the entitlement JWKS: no session.
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .post("licenses/activate", use: activate)
             .post("licenses/validate", use: validate)
             .post("licenses/deactivate", use: deactivate)
+            .get("entitlements/jwks.json", use: jwks)
+    }
+
+    /// The signed-in user's keys and devices.
+    var signedIn: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
             .get("me/licenses", use: licenses)
             .get("me/devices", use: devices)
             .delete("me/devices/:id", use: deleteDevice)
-            .get("entitlements/jwks.json", use: jwks)
     }
 
     // MARK: Licence API
@@ -123,8 +128,8 @@ struct LicensesController: Sendable {
 
     // MARK: Self-service
 
-    @Sendable func licenses(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<LicensesResponse> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func licenses(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<LicensesResponse> {
+        let identity = context.identity
         let stored = try await service.database.read { try await LicenseRepository.licenses(of: identity.userID, on: $0) }
         let now = service.now()
         return JSONResponse(LicensesResponse(licenses: stored.map { license in
@@ -143,8 +148,8 @@ struct LicensesController: Sendable {
         }))
     }
 
-    @Sendable func devices(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<DevicesResponse> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func devices(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<DevicesResponse> {
+        let identity = context.identity
         let (devices, licenses) = try await service.database.read { db in
             (try await DeviceRepository.devices(of: identity.userID, on: db), try await LicenseRepository.licenses(of: identity.userID, on: db))
         }
@@ -158,8 +163,8 @@ struct LicensesController: Sendable {
     }
 
     /// Frees the seat of one of the caller's own devices; anyone else's device is a 404, as if it did not exist.
-    @Sendable func deleteDevice(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let identity = try await authenticator.identity(request)
+    @Sendable func deleteDevice(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        let identity = context.identity
         let id = context.parameters.get("id") ?? ""
         let now = service.now()
         let freed = try await service.database.transaction { db -> Bool in

@@ -9,19 +9,18 @@ import ScritorioStore
 /// ids in bodies or queries are ignored.
 struct MembersController: Sendable {
     let database: Database
-    let authenticator: Authenticator
     let now: @Sendable () -> Date
 
-    var functions: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self)
+    var functions: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
             .post("member-init", use: memberInitFunction)
             .get("member-init", use: memberInitFunction)
             .post("member-get", use: memberGetFunction)
             .get("member-get", use: memberGetFunction)
     }
 
-    var product: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self)
+    var product: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
             .get("me", use: me)
             .post("me/init", use: meInit)
     }
@@ -40,43 +39,25 @@ struct MembersController: Sendable {
         }
     }
 
-    /// Edge Functions answer 401 for any token they cannot use (Supabase's relay and the seed's `getUser`
-    /// check both do), so a bad JWT or an ended session is 401 here rather than GoTrue's 403.
-    func functionIdentity(_ request: Request) async throws -> Identity {
-        do {
-            return try await authenticator.identity(request)
-        } catch var error as APIError where [.badJWT, .sessionNotFound, .userNotFound].contains(error.code) {
-            error.status = .unauthorized
-            throw error
-        }
-    }
-
-    @Sendable func memberInitFunction(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
-        _ = try await initMember(try await functionIdentity(request))
+    @Sendable func memberInitFunction(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EmptyObject> {
+        _ = try await initMember(context.identity)
         return JSONResponse(EmptyObject())
     }
 
-    @Sendable func memberGetFunction(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<MemberEnvelope> {
-        let identity = try await functionIdentity(request)
+    @Sendable func memberGetFunction(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MemberEnvelope> {
+        let identity = context.identity
         let member = try await database.read { db in try await MemberRepository.find(userID: identity.userID, on: db) }
         return JSONResponse(MemberEnvelope(member: member.map(MemberDTO.init)))
     }
 
-    @Sendable func meInit(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<MemberEnvelope> {
-        let member = try await initMember(try await authenticator.identity(request))
+    @Sendable func meInit(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MemberEnvelope> {
+        let member = try await initMember(context.identity)
         return JSONResponse(MemberEnvelope(member: MemberDTO(member)))
     }
 
-    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<MeResponse> {
-        // The session and user checks of `Authenticator.identity` are folded into the one read below.
-        let identity = try await authenticator.verifiedIdentity(request)
-        let snapshot = try await database.read { db in
-            try await MeRepository.load(userID: identity.userID, sessionID: identity.sessionID, on: db)
-        }
-        if authenticator.builtIn {
-            guard snapshot.user != nil else { throw APIError.userNotFound }
-            if identity.sessionID != nil, !snapshot.sessionExists { throw APIError.sessionNotFound }
-        }
+    @Sendable func me(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MeResponse> {
+        let identity = context.identity
+        let snapshot = try await database.read { db in try await MeRepository.load(userID: identity.userID, on: db) }
         let userDTO = if let user = snapshot.user {
             MeUserDTO(
                 id: user.id.description, email: user.email, emailConfirmedAt: user.emailConfirmedAt.map(WireDate.format),

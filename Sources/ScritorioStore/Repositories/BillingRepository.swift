@@ -137,7 +137,7 @@ public enum BillingRepository {
             INSERT INTO orders (id, user_id, provider, mode, provider_order_id, provider_subscription_id, status, currency,
             total_minor, price_id, provider_updated_at, created_at, updated_at)
             VALUES (\(bind: UUID()), \(bind: userID?.rawValue), \(bind: change.provider.rawValue), \(bind: change.mode.rawValue),
-            \(bind: change.orderID), \(bind: change.subscriptionID), \(bind: change.status), \(bind: change.currency),
+            \(bind: change.orderID), \(bind: change.subscriptionID), \(bind: change.status.rawValue), \(bind: change.currency),
             \(bind: change.totalMinor), \(bind: change.priceIDs.first), \(bind: change.occurredAt), \(bind: now), \(bind: now))
             ON CONFLICT (provider, provider_order_id) DO UPDATE SET
             user_id = COALESCE(excluded.user_id, orders.user_id),

@@ -174,14 +174,6 @@ public enum LicenseRepository {
             """).all().map(decode)
     }
 
-    /// Gives keys without an owner to `userID` (an admin linked the purchase, or the buyer signed up later).
-    public static func assignOwner(provider: BillingProvider, providerLicenseID: String, to userID: UserID, now: Date, on db: SQLConnection) async throws {
-        try await db.sql.raw("""
-            UPDATE license_keys SET user_id = \(bind: userID.rawValue), updated_at = \(bind: now)
-            WHERE provider = \(bind: provider.rawValue) AND provider_license_id = \(bind: providerLicenseID) AND user_id IS NULL
-            """).run()
-    }
-
     static func decode(_ row: any SQLRow) throws -> StoredLicense {
         StoredLicense(
             id: try row.decode(column: "id", as: UUID.self),

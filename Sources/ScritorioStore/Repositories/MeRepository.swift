@@ -2,12 +2,11 @@ import Foundation
 import SQLKit
 import ScritorioCore
 
-/// Everything `GET /v1/me` shows (only the user fields it shows), read in one statement: the account (built-in mode), whether the token's
-/// session still exists, the profile and the member. One round trip instead of five keeps the hottest
-/// authenticated read cheap.
+/// Everything `GET /v1/me` shows (only the user fields it shows), read in one statement: the account (built-in
+/// mode), the profile and the member. One round trip instead of three keeps the hottest authenticated read cheap.
+/// (Whether the caller's session is alive was checked at the edge: `SessionRepository.liveness`.)
 public struct MeSnapshot: Sendable {
     public var user: AuthUser?
-    public var sessionExists: Bool
     public var profile: Profile?
     public var member: Member?
 }
@@ -21,17 +20,15 @@ public enum MeRepository {
         return (user + profile + member).joined(separator: ", ")
     }()
 
-    public static func load(userID: UserID, sessionID: SessionID?, on db: SQLConnection) async throws -> MeSnapshot {
-        let session = sessionID?.rawValue ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    public static func load(userID: UserID, on db: SQLConnection) async throws -> MeSnapshot {
         guard let row = try await db.sql.raw("""
-            SELECT \(unsafeRaw: columns),
-            (SELECT COUNT(*) FROM auth_sessions s WHERE s.id = \(bind: session) AND s.user_id = k.uid) AS session_count
+            SELECT \(unsafeRaw: columns)
             FROM (SELECT \(bind: userID.rawValue) AS uid) k
             LEFT JOIN auth_users u ON u.id = k.uid
             LEFT JOIN profiles p ON p.id = k.uid
             LEFT JOIN members m ON m.id = k.uid
             """).first()
-        else { return MeSnapshot(user: nil, sessionExists: false, profile: nil, member: nil) }
+        else { return MeSnapshot(user: nil, profile: nil, member: nil) }
 
         let user = try row.decode(column: "u_id", as: UUID?.self) == nil ? nil : AuthUser(
             id: userID,
@@ -50,7 +47,6 @@ public enum MeRepository {
             createdAt: try row.decode(column: "p_created_at", as: Date.self),
             updatedAt: try row.decode(column: "p_updated_at", as: Date.self))
         let member = try row.decode(column: "m_id", as: UUID?.self) == nil ? nil : try MemberRepository.decodeMember(row, prefix: "m_")
-        let sessions = try row.decode(column: "session_count", as: Int.self)
-        return MeSnapshot(user: user, sessionExists: sessions > 0, profile: profile, member: member)
+        return MeSnapshot(user: user, profile: profile, member: member)
     }
 }

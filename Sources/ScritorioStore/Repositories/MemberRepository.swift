@@ -75,15 +75,4 @@ public enum MemberRepository {
             """).run()
     }
 
-    public static func findProfile(userID: UserID, on db: SQLConnection) async throws -> Profile? {
-        try await db.sql.raw(
-            "SELECT id, display_name, created_at, updated_at FROM profiles WHERE id = \(bind: userID.rawValue)"
-        ).first().map { row in
-            Profile(
-                id: UserID(try row.decode(column: "id", as: UUID.self)),
-                displayName: try row.decode(column: "display_name", as: String?.self),
-                createdAt: try row.decode(column: "created_at", as: Date.self),
-                updatedAt: try row.decode(column: "updated_at", as: Date.self))
-        }
-    }
 }

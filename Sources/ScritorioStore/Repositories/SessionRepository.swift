@@ -45,6 +45,18 @@ public enum SessionRepository {
         ).first() != nil
     }
 
+    /// Whether the user and, when given, their session still exist, in one statement: the check every
+    /// authenticated request makes in built-in mode.
+    public static func liveness(userID: UserID, sessionID: SessionID?, on db: SQLConnection) async throws -> (user: Bool, session: Bool) {
+        let session = sessionID?.rawValue ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        guard let row = try await db.sql.raw("""
+            SELECT (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue)) AS users,
+            (SELECT COUNT(*) FROM auth_sessions s WHERE s.id = \(bind: session) AND s.user_id = \(bind: userID.rawValue)) AS sessions
+            """).first()
+        else { return (false, false) }
+        return (try row.decode(column: "users", as: Int.self) > 0, try row.decode(column: "sessions", as: Int.self) > 0)
+    }
+
     public static func touch(id: SessionID, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw(
             "UPDATE auth_sessions SET refreshed_at = \(bind: now), updated_at = \(bind: now) WHERE id = \(bind: id.rawValue)"

@@ -36,14 +36,14 @@ public enum WebhookEventRepository {
             INSERT INTO billing_webhook_events
             (provider, event_id, event_type, mode, payload, received_at, occurred_at, status, attempts)
             VALUES (\(bind: event.provider.rawValue), \(bind: event.eventID), \(bind: event.eventType), \(bind: event.mode.rawValue),
-            \(bind: event.payload), \(bind: event.receivedAt), \(bind: event.occurredAt), 'pending', 0)
+            \(bind: event.payload), \(bind: event.receivedAt), \(bind: event.occurredAt), \(bind: WebhookEventStatus.pending.rawValue), 0)
             ON CONFLICT (provider, event_id) DO NOTHING RETURNING id
             """).all()
         return !rows.isEmpty
     }
 
     /// The stored copy of an event, for admins and tests.
-    public static func find(provider: BillingProvider, eventID: String, on db: SQLConnection) async throws -> (IncomingWebhookEvent, status: String)? {
+    public static func find(provider: BillingProvider, eventID: String, on db: SQLConnection) async throws -> (IncomingWebhookEvent, status: WebhookEventStatus)? {
         guard let row = try await db.sql.raw("""
             SELECT provider, event_id, event_type, mode, payload, occurred_at, received_at, status
             FROM billing_webhook_events WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: eventID)
@@ -56,7 +56,7 @@ public enum WebhookEventRepository {
             payload: try row.decode(column: "payload", as: String.self),
             occurredAt: try row.decode(column: "occurred_at", as: Date?.self),
             receivedAt: try row.decode(column: "received_at", as: Date.self))
-        return (event, try row.decode(column: "status", as: String.self))
+        return (event, WebhookEventStatus(rawValue: try row.decode(column: "status", as: String.self)))
     }
 
     /// How many events are stored for `provider`.

@@ -19,7 +19,7 @@ public struct WebhookEventSummary: Sendable, Equatable {
     public var provider: String
     public var eventID: String
     public var eventType: String
-    public var status: String
+    public var status: WebhookEventStatus
     public var attempts: Int
     public var lastError: String?
     public var receivedAt: Date
@@ -35,7 +35,7 @@ public enum WebhookQueue {
         let skipLocked = db.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let rows = try await db.sql.raw("""
             SELECT id, provider, event_id, mode, payload, attempts, user_id FROM billing_webhook_events
-            WHERE status IN ('pending', 'retry') AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
+            WHERE status IN (\(bind: WebhookEventStatus.pending.rawValue), \(bind: WebhookEventStatus.retry.rawValue)) AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
             AND (locked_until IS NULL OR locked_until <= \(bind: now))
             ORDER BY occurred_at, id LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
             """).all()
@@ -55,10 +55,10 @@ public enum WebhookQueue {
         return events
     }
 
-    /// Records a final outcome: `processed`, `ignored`, `stale` or `orphan` (and the user, when known).
-    public static func finish(id: Int64, status: String, userID: UserID?, now: Date, on db: SQLConnection) async throws {
+    /// Records a final outcome: `processed`, `ignored`, `stale`, `orphan` or `wrong_mode` (and the user, when known).
+    public static func finish(id: Int64, status: WebhookEventStatus, userID: UserID?, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw("""
-            UPDATE billing_webhook_events SET status = \(bind: status), user_id = \(bind: userID?.rawValue), processed_at = \(bind: now),
+            UPDATE billing_webhook_events SET status = \(bind: status.rawValue), user_id = \(bind: userID?.rawValue), processed_at = \(bind: now),
             locked_until = NULL, last_error = NULL WHERE id = \(bind: id)
             """).run()
     }
@@ -66,14 +66,14 @@ public enum WebhookQueue {
     /// Records a failure: retried at `nextAttempt`, or parked (kept with its error for an admin) when `park`.
     public static func fail(id: Int64, error: String, attempts: Int, nextAttempt: Date, park: Bool, on db: SQLConnection) async throws {
         try await db.sql.raw("""
-            UPDATE billing_webhook_events SET status = \(bind: park ? "parked" : "retry"), attempts = \(bind: attempts),
+            UPDATE billing_webhook_events SET status = \(bind: (park ? WebhookEventStatus.parked : .retry).rawValue), attempts = \(bind: attempts),
             next_attempt_at = \(bind: nextAttempt), last_error = \(bind: String(error.prefix(2000))), locked_until = NULL
             WHERE id = \(bind: id)
             """).run()
     }
 
     /// Events in `statuses` (all when empty), newest first.
-    public static func list(statuses: [String], limit: Int, on db: SQLConnection) async throws -> [WebhookEventSummary] {
+    public static func list(statuses: [WebhookEventStatus], limit: Int, on db: SQLConnection) async throws -> [WebhookEventSummary] {
         let rows = try await db.sql.raw("""
             SELECT provider, event_id, event_type, status, attempts, last_error, received_at, user_id FROM billing_webhook_events
             ORDER BY id DESC LIMIT \(bind: max(1, limit) * (statuses.isEmpty ? 1 : 20))
@@ -83,7 +83,7 @@ public enum WebhookQueue {
                 provider: try row.decode(column: "provider", as: String.self),
                 eventID: try row.decode(column: "event_id", as: String.self),
                 eventType: try row.decode(column: "event_type", as: String.self),
-                status: try row.decode(column: "status", as: String.self),
+                status: WebhookEventStatus(rawValue: try row.decode(column: "status", as: String.self)),
                 attempts: try row.decode(column: "attempts", as: Int.self),
                 lastError: try row.decode(column: "last_error", as: String?.self),
                 receivedAt: try row.decode(column: "received_at", as: Date.self),
@@ -97,18 +97,11 @@ public enum WebhookQueue {
     @discardableResult
     public static func requeue(provider: BillingProvider, eventID: String, linkTo user: UserID?, on db: SQLConnection) async throws -> Bool {
         let rows = try await db.sql.raw("""
-            UPDATE billing_webhook_events SET status = 'pending', attempts = 0, next_attempt_at = NULL, locked_until = NULL,
+            UPDATE billing_webhook_events SET status = \(bind: WebhookEventStatus.pending.rawValue), attempts = 0, next_attempt_at = NULL, locked_until = NULL,
             last_error = NULL, user_id = COALESCE(\(bind: user?.rawValue), user_id)
             WHERE provider = \(bind: provider.rawValue) AND event_id = \(bind: eventID) RETURNING id
             """).all()
         return !rows.isEmpty
     }
 
-    /// Counts per status, for health and admin views.
-    public static func statusCounts(on db: SQLConnection) async throws -> [String: Int] {
-        let rows = try await db.sql.raw("SELECT status, COUNT(*) AS n FROM billing_webhook_events GROUP BY status").all()
-        var counts: [String: Int] = [:]
-        for row in rows { counts[try row.decode(column: "status", as: String.self)] = try row.decode(column: "n", as: Int.self) }
-        return counts
-    }
 }

@@ -1,18 +1,25 @@
-import ScritorioCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ScritorioCore
 import ScritorioStore
 
 /// Turns a request's bearer token into an `Identity`. The user id only ever comes from a verified token's
 /// `sub`. In built-in mode the token's session and user must also still exist, so signing out or deleting an
-/// account takes effect before the JWT expires.
+/// account takes effect before the JWT expires. Only `AuthenticateMiddleware` calls it.
 struct Authenticator: Sendable {
     let verifier: AccessTokenVerifier
     let database: Database
     let builtIn: Bool
     let publishableKey: String
     let now: @Sendable () -> Date
+    /// Sessions (or, for tokens without one, users) last found alive, for groups that accept a short delay.
+    let alive = BoundedCache<SessionKey, Bool>()
+
+    struct SessionKey: Hashable, Sendable {
+        var session: SessionID?
+        var user: UserID
+    }
 
     /// The bearer token, or nil when there is none. The publishable key, which supabase clients send as the
     /// bearer while signed out, counts as none.
@@ -30,7 +37,7 @@ struct Authenticator: Sendable {
     }
 
     /// Verifies the token (signature, expiry, issuer, audience); 401 `no_authorization` or 403 `bad_jwt`.
-    func verifiedIdentity(_ request: Request) async throws -> Identity {
+    func verify(_ request: Request) async throws -> Identity {
         guard let token = bearer(request) else { throw APIError.noAuthorization }
         do {
             return try await verifier.verify(token, now: now())
@@ -41,20 +48,21 @@ struct Authenticator: Sendable {
         }
     }
 
-    /// A verified identity whose session and user still exist (built-in mode).
-    func identity(_ request: Request) async throws -> Identity {
-        let identity = try await verifiedIdentity(request)
-        guard builtIn else { return identity }
-        try await database.read { db in
-            // The user first: deleting a user removes its sessions too, and the answer should say the user is gone.
-            guard try await UserRepository.find(id: identity.userID, on: db) != nil else { throw APIError.userNotFound }
-            if let sessionID = identity.sessionID {
-                guard try await SessionRepository.exists(id: sessionID, userID: identity.userID, on: db) else {
-                    throw APIError.sessionNotFound
-                }
-            }
+    /// Built-in mode: the user and the token's session still exist (403 `user_not_found` first, since deleting a
+    /// user removes its sessions too, then `session_not_found`). A session found alive is believed for
+    /// `believeFor` seconds when that is above zero: a busy client then costs one lookup per interval, and a
+    /// session ended on another replica stops working here within that interval.
+    func checkAlive(_ identity: Identity, believeFor: TimeInterval) async throws {
+        guard builtIn else { return }
+        let key = SessionKey(session: identity.sessionID, user: identity.userID)
+        let at = now()
+        if believeFor > 0, alive.value(key, now: at, maxAge: believeFor) != nil { return }
+        let found = try await database.read { db in
+            try await SessionRepository.liveness(userID: identity.userID, sessionID: identity.sessionID, on: db)
         }
-        return identity
+        guard found.user else { throw APIError.userNotFound }
+        if identity.sessionID != nil, !found.session { throw APIError.sessionNotFound }
+        if believeFor > 0 { alive.store(true, for: key, now: at) }
     }
 
     static func describe(_ error: ScritorioCore.JWTError) -> String {

@@ -4,15 +4,26 @@ import Logging
 import ScritorioAPI
 import ScritorioStore
 
-/// Renders every failure in the contract's shape and makes sure nothing leaks: an unexpected error becomes a
-/// generic 500 whose details go to the log only.
+/// Renders every failure in the shape of the surface it is mounted on and makes sure nothing leaks: an
+/// unexpected error becomes a generic 500 whose details go to the log only.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The error bodies a surface speaks.
+    enum Shape: Sendable {
+        /// GoTrue's (`/auth/v1`): `{"code","message"}` for versioned requests, `{"code","error_code","msg"}`
+        /// otherwise, OAuth's `{"error","error_description"}` where the error says so.
+        case goTrue
+        /// The product API's and everything else's: `{"error","message"}`.
+        case product
+    }
+
+    let shape: Shape
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
             let apiError = Self.map(error, logger: context.logger)
-            return Self.render(apiError, for: request)
+            return Self.render(apiError, for: request, shape: shape)
         }
     }
 
@@ -54,12 +65,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func render(_ error: APIError, for request: Request) -> Response {
+    static func render(_ error: APIError, for request: Request, shape: Shape) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if let retry = error.retryAfter { headers[.retryAfter] = String(retry) }
         var body: [String: JSONBodyValue] = [:]
-        if request.normalizedPath.hasPrefix("/auth/v1") {
+        if shape == .goTrue {
             if let oauthError = error.oauthError {
                 body = ["error": .string(oauthError), "error_description": .string(error.message)]
             } else if SupabaseAPIVersion.isVersioned(request) {

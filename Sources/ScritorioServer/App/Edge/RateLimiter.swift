@@ -41,7 +41,7 @@ final class RateLimiter: Sendable {
 
 extension Request {
     /// The client's IP for rate limiting: the configured proxy header's first address, else the socket peer.
-    func clientIP(context: AppRequestContext, header: String?) -> String {
+    func clientIP(context: some RemoteAddressRequestContext, header: String?) -> String {
         if let header, let name = HTTPField.Name(header), let value = headers[name] {
             // The rightmost address is the one the trusted proxy added; anything left of it the client wrote.
             let last = value.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }

@@ -14,21 +14,11 @@ enum SupabaseAPIVersion {
     }
 }
 
-extension Request {
-    /// The path as the router matches it: the router ignores empty segments (`/auth//v1/token` reaches
-    /// `/auth/v1/token`), so checks by path prefix must see the same thing.
-    var normalizedPath: String {
-        let path = uri.path
-        guard path.contains("//") else { return path }
-        return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
-    }
-}
-
-/// Echoes the API version on every `/auth/v1` answer to a versioned request.
+/// Echoes the API version on every answer of the group it is mounted on (`/auth/v1`) to a versioned request.
 struct SupabaseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        if request.normalizedPath.hasPrefix("/auth/v1"), SupabaseAPIVersion.isVersioned(request) {
+        if SupabaseAPIVersion.isVersioned(request) {
             response.headers[SupabaseAPIVersion.header] = SupabaseAPIVersion.current
         }
         return response

@@ -11,7 +11,6 @@ import ScritorioStore
 /// transaction changes nothing.
 struct PaddleController: Sendable {
     let database: Database
-    let authenticator: Authenticator
     let paddle: PaddleClient
     let config: PaddleConfig
     let catalog: Catalog
@@ -33,13 +32,13 @@ struct PaddleController: Sendable {
         var transactionId: String
     }
 
-    var product: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self)
+    var product: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self)
             .post("billing/paddle/verify", use: verify)
     }
 
-    var functions: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self).post("paddle-verify", use: verify)
+    var functions: RouteCollection<AuthenticatedContext> {
+        RouteCollection(context: AuthenticatedContext.self).post("paddle-verify", use: verify)
     }
 
     /// A Paddle transaction for `plan` with the user id in `custom_data` (`POST /v1/checkout` routes here).
@@ -58,8 +57,8 @@ struct PaddleController: Sendable {
         return CheckoutResponse(provider: "paddle", plan: code, transactionId: transaction.id, checkoutUrl: url)
     }
 
-    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<VerifyResponse> {
-        let identity = try await authenticator.identity(request)
+    @Sendable func verify(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<VerifyResponse> {
+        let identity = context.identity
         let body = try await JSONBody.decode(VerifyRequest.self, from: request, context: context)
         guard let transactionID = body.transactionId, transactionID.hasPrefix("txn_"), transactionID.count <= 64 else {
             throw APIError(.badRequest, .validationFailed, "Missing or invalid transactionId")
