@@ -22,6 +22,8 @@
 #   BENCH_SECONDS   measured seconds per run (default 8), after a 2 s warm-up
 #   BENCH_LITELLM   0 skips LiteLLM (default 1)
 #   BENCH_FLOOR     0 skips the floor runs (default 1)
+#   BENCH_BIN       a scritorio binary to measure instead of building this tree's (its directory must hold
+#                   scritorio-relay-floor too, unless BENCH_FLOOR=0): to compare two builds in one session
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -62,11 +64,16 @@ peak_rss_mib() {
     echo $((total / 1024))
 }
 
-section "swift build -c release --product scritorio scritorio-relay-floor"
-swift build -c release --product scritorio
-swift build -c release --product scritorio-relay-floor
-BIN="$(swift build -c release --show-bin-path)/scritorio"
-FLOOR="$(swift build -c release --show-bin-path)/scritorio-relay-floor"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    BIN=$BENCH_BIN
+    FLOOR="$(dirname "$BENCH_BIN")/scritorio-relay-floor"
+else
+    section "swift build -c release --product scritorio scritorio-relay-floor"
+    swift build -c release --product scritorio
+    swift build -c release --product scritorio-relay-floor
+    BIN="$(swift build -c release --show-bin-path)/scritorio"
+    FLOOR="$(swift build -c release --show-bin-path)/scritorio-relay-floor"
+fi
 
 # --- the fake upstream (core 1) -----------------------------------------------------------------------------
 section "fake OpenAI upstream"

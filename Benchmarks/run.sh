@@ -14,6 +14,8 @@
 #   BENCH_SECONDS  measurement duration per endpoint in seconds (default 10)
 #   BENCH_STORES   stores to run (default "sqlite postgres")
 #   PG_BINDIR      directory with initdb/pg_ctl (see scripts/postgres.sh)
+#   BENCH_BIN      a scritorio binary to measure instead of building this tree's release binary (to compare
+#                  two builds in one session: run the script once with each)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -99,9 +101,13 @@ fi
 command -v python3 >/dev/null 2>&1 || { log "python3 is required"; exit 1; }
 echo "wrk: $(command -v wrk)"
 
-section "swift build -c release --product scritorio"
-swift build -c release --product scritorio
-BIN="$(swift build -c release --show-bin-path)/scritorio"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    BIN=$BENCH_BIN
+else
+    section "swift build -c release --product scritorio"
+    swift build -c release --product scritorio
+    BIN="$(swift build -c release --show-bin-path)/scritorio"
+fi
 [[ -x "$BIN" ]] || { log "binary not found: $BIN"; exit 1; }
 echo "binary: $BIN"
 
