@@ -18,20 +18,6 @@ struct CheckoutController: Sendable {
     let redirectURL: String?
     let logger: Logger
 
-    struct CheckoutRequest: Decodable {
-        var plan: String?
-        var provider: String?
-    }
-
-    /// Paddle answers a `transactionId`, Lemon Squeezy a `checkoutId`; both a `checkoutUrl`.
-    struct CheckoutResponse: Codable, Sendable {
-        var provider: String
-        var plan: String
-        var transactionId: String?
-        var checkoutId: String?
-        var checkoutUrl: String
-    }
-
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self).post("checkout", use: checkout)
     }
@@ -64,10 +50,8 @@ struct CheckoutController: Sendable {
         case .lemonSqueezy:
             return JSONResponse(try await lemonSqueezyCheckout(code: code, plan: plan, identity: identity))
         default:
-            let started = try await paddle.startCheckout(code: code, plan: plan, userID: identity.userID)
-            return JSONResponse(CheckoutResponse(
-                provider: started.provider, plan: started.plan, transactionId: started.transactionId, checkoutId: nil,
-                checkoutUrl: started.checkoutUrl))
+            // Paddle answers a `transactionId` (no `checkoutId`), Lemon Squeezy the other way round.
+            return JSONResponse(try await paddle.startCheckout(code: code, plan: plan, userID: identity.userID))
         }
     }
 

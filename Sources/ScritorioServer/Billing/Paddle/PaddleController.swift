@@ -20,19 +20,6 @@ struct PaddleController: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    struct CheckoutResponse: Codable, Sendable {
-        var provider: String
-        var plan: String
-        var transactionId: String
-        var checkoutUrl: String
-    }
-    struct VerifyRequest: Decodable { var transactionId: String? }
-    struct VerifyResponse: Codable, Sendable {
-        var success: Bool
-        var plan: String
-        var transactionId: String
-    }
-
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
             .post("billing/paddle/verify", use: verify)
@@ -58,9 +45,9 @@ struct PaddleController: Sendable {
         return CheckoutResponse(provider: "paddle", plan: code, transactionId: transaction.id, checkoutUrl: url)
     }
 
-    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<VerifyResponse> {
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<PaddleVerifyResponse> {
         let identity = try await authenticator.identity(request)
-        let body = try await JSONBody.decode(VerifyRequest.self, from: request, context: context)
+        let body = try await JSONBody.decode(PaddleVerifyRequest.self, from: request, context: context)
         guard let transactionID = body.transactionId, transactionID.hasPrefix("txn_"), transactionID.count <= 64 else {
             throw APIError(.badRequest, .validationFailed, "Missing or invalid transactionId")
         }
@@ -91,7 +78,7 @@ struct PaddleController: Sendable {
             }
             return try await MemberRepository.find(userID: identity.userID, on: db)?.plan ?? .free
         }
-        return JSONResponse(VerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
+        return JSONResponse(PaddleVerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
     }
 
     /// Maps Paddle API failures to clear errors (never a 500): unknown ids are 404, the rest 502.
