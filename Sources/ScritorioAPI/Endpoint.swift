@@ -46,7 +46,8 @@ public enum APISurface: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// How an endpoint's errors are written. ``ErrorEnvelope`` reads every shape; the declared one is tried first.
+/// How an endpoint's errors are written: what the server renders for it. ``ErrorEnvelope`` reads every shape,
+/// since the edge may answer in its own whatever the endpoint.
 public enum APIErrorShape: String, Sendable, Hashable, CaseIterable {
     /// GoTrue's `{"code","message"}`, its legacy `{"code":int,"error_code","msg"}`, and the OAuth
     /// `{"error","error_description"}` of the token grants.

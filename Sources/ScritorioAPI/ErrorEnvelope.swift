@@ -1,9 +1,9 @@
 import Foundation
 
-/// Any error body the server writes, read into one value. Each surface has its shape (``APIErrorShape``), but
-/// the edge answers in its own (`{"message"}` for a bad `apikey`) whatever the surface, so every member of every
-/// shape is read leniently and ``code(status:shape:)`` / ``message(status:shape:)`` pick by the declared shape
-/// first. For well-formed bodies the shapes do not overlap, so the answer does not depend on the order.
+/// Any error body the server writes, read into one value. Each endpoint declares its shape (``APIErrorShape``),
+/// but the edge answers in its own (`{"message"}` for a bad `apikey`) whatever the endpoint, so a client cannot
+/// trust the declaration alone: every member of every shape is read leniently, and ``code(status:)`` and
+/// ``humanMessage`` pick the member that carries the meaning.
 public struct ErrorEnvelope: Decodable, Sendable, Equatable {
     /// OpenAI's nested `error` object.
     public struct Detail: Decodable, Sendable, Equatable {
@@ -99,21 +99,19 @@ public struct ErrorEnvelope: Decodable, Sendable, Equatable {
     /// Whether the body is OpenAI's shape (an `error` object); a stream's error events are recognised by it.
     public var isOpenAIShape: Bool { detail != nil }
 
-    /// The stable code: the declared shape's member first, then the others', then `http_<status>`.
-    public func code(status: Int, shape: APIErrorShape) -> String {
+    /// The stable code: OpenAI's `error.code` (else its `type`), else GoTrue's `code` / `error_code`, else a
+    /// string `error` (the product API's code, the OAuth error), else `http_<status>`. One order serves every
+    /// shape: the licence answers carry both a stable `code` and an `error` text, and `code` must win there too.
+    public func code(status: Int) -> String {
         if let detail { return detail.code ?? detail.type ?? "http_\(status)" }
-        let gotrue = code ?? errorCode
-        let ordered: [String?] = shape == .gotrue ? [gotrue, error] : [error, gotrue]
-        return ordered.lazy.compactMap { $0 }.first ?? "http_\(status)"
+        return code ?? errorCode ?? error ?? "http_\(status)"
     }
 
-    /// The message for people: the declared shape's member first, then the others'; `nil` when the body has
-    /// none (the caller may show the raw body).
-    public func message(shape: APIErrorShape) -> String? {
+    /// The message for people, from whichever member the shape uses; `nil` when the body has none (the caller may
+    /// show the raw body).
+    public var humanMessage: String? {
         if let detail { return detail.message }
-        let gotrue = message ?? msg
-        let ordered: [String?] = shape == .gotrue ? [gotrue, errorDescription, error] : [message, errorDescription, msg, error]
-        return ordered.lazy.compactMap { $0 }.first
+        return message ?? msg ?? errorDescription ?? error
     }
 
     /// When an exhausted AI quota starts again, as the body says (`error.resets_at`, `error.reset_at`, or a

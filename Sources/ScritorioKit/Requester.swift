@@ -17,7 +17,7 @@ struct Requester: Sendable {
     func call<Response>(
         _ endpoint: Endpoint<NoBody, Response>, parameters: [String: String] = [:], query: [URLQueryItem] = [], bearer: String? = nil
     ) throws -> Call {
-        Call(request: try request(endpoint, parameters: parameters, query: query, body: nil, bearer: bearer), errorShape: endpoint.errorShape)
+        Call(request: try request(endpoint, parameters: parameters, query: query, body: nil, bearer: bearer))
     }
 
     /// One call of `endpoint` with `body` sent as JSON.
@@ -25,7 +25,7 @@ struct Requester: Sendable {
         _ endpoint: Endpoint<Body, Response>, body: Body, parameters: [String: String] = [:], query: [URLQueryItem] = [],
         bearer: String? = nil
     ) throws -> Call {
-        Call(request: try request(endpoint, parameters: parameters, query: query, body: body, bearer: bearer), errorShape: endpoint.errorShape)
+        Call(request: try request(endpoint, parameters: parameters, query: query, body: body, bearer: bearer))
     }
 
     /// The URL is the base URL's path followed by the endpoint's rendered path (the only place a path is made).
@@ -71,7 +71,7 @@ struct Requester: Sendable {
             throw ScritorioError.offline(error.localizedDescription)
         }
         guard (200..<300).contains(response.statusCode) else {
-            throw Self.error(status: response.statusCode, body: data, headers: response, shape: call.errorShape)
+            throw Self.error(status: response.statusCode, body: data, headers: response)
         }
         return (data, response)
     }
@@ -91,25 +91,23 @@ struct Requester: Sendable {
     }
 
     /// Turns an error answer into a ``ScritorioError`` through the contract's ``ErrorEnvelope`` (every shape the
-    /// server speaks, the endpoint's own first). An exhausted AI quota carries its reset time, from the body or
-    /// else the `x-quota-reset` header; a body without a message is shown as it came.
-    static func error(status: Int, body: Data, headers: HTTPURLResponse?, shape: APIErrorShape = .product) -> ScritorioError {
+    /// server speaks). An exhausted AI quota carries its reset time, from the body or else the `x-quota-reset`
+    /// header; a body without a message is shown as it came.
+    static func error(status: Int, body: Data, headers: HTTPURLResponse?) -> ScritorioError {
         let envelope = ErrorEnvelope.read(body)
         if envelope.isQuotaExceeded {
             let reset = envelope.quotaResetsAt.flatMap(WireDate.parse)
                 ?? (headers?.value(forHTTPHeaderField: "x-quota-reset")).flatMap(WireDate.parse)
-            return .quotaExceeded(resetsAt: reset, message: envelope.message(shape: shape) ?? "HTTP \(status)")
+            return .quotaExceeded(resetsAt: reset, message: envelope.humanMessage ?? "HTTP \(status)")
         }
         let fallback = envelope.isOpenAIShape
             ? "HTTP \(status)" : String(data: body, encoding: .utf8).map { $0.isEmpty ? "HTTP \(status)" : $0 } ?? "HTTP \(status)"
-        return .server(status: status, code: envelope.code(status: status, shape: shape), message: envelope.message(shape: shape) ?? fallback)
+        return .server(status: status, code: envelope.code(status: status), message: envelope.humanMessage ?? fallback)
     }
 }
 
-/// A request ready to send, with the error shape of the endpoint it calls.
+/// A request ready to send, built from an endpoint of the contract (the only way the SDK makes one).
 struct Call: Sendable {
     /// The HTTP request.
     var request: URLRequest
-    /// How the endpoint writes its errors.
-    var errorShape: APIErrorShape
 }

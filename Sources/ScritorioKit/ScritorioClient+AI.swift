@@ -24,9 +24,8 @@ extension ScritorioClient {
             let task = Task {
                 do {
                     let token = try await sessions.valid().accessToken
-                    let endpoint = API.AI.chatCompletions
                     var request = try requester.call(
-                        endpoint, body: ChatCompletionRequest(model: model, messages: messages, stream: true, max_tokens: maxTokens),
+                        API.AI.chatCompletions, body: ChatCompletionRequest(model: model, messages: messages, stream: true, max_tokens: maxTokens),
                         bearer: token
                     ).request
                     request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
@@ -49,7 +48,7 @@ extension ScritorioClient {
                         }
                     }
                     if let failure {
-                        throw Requester.error(status: failure.status, body: failure.body, headers: failure.response, shape: endpoint.errorShape)
+                        throw Requester.error(status: failure.status, body: failure.body, headers: failure.response)
                     }
                     continuation.finish()
                 } catch {
@@ -77,7 +76,7 @@ extension ScritorioClient {
         let data = Data(event.utf8)
         let envelope = ErrorEnvelope.read(data)
         if envelope.isOpenAIShape || envelope.error != nil {
-            throw Requester.error(status: 200, body: data, headers: nil, shape: API.AI.chatCompletions.errorShape)
+            throw Requester.error(status: 200, body: data, headers: nil)
         }
         let chunk = try Requester.decode(ChatCompletionChunk.self, data)
         guard let text = chunk.choices?.first?.delta?.content, !text.isEmpty else { return nil }
