@@ -138,6 +138,14 @@ public struct Endpoint<RequestBody, ResponseBody>: Sendable {
         return surface.prefix + "/" + segments.joined(separator: "/")
     }
 
+    /// ``renderedPath(_:)`` under a server mounted at `basePath` (a base URL's percent-encoded path, `""` or
+    /// `/accounts/`), with exactly one `/` between them.
+    public func renderedPath(_ parameters: [String: String] = [:], under basePath: String) -> String {
+        var base = Substring(basePath)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        return base + renderedPath(parameters)
+    }
+
     /// Characters a path segment may carry unencoded.
     private static var segmentAllowed: CharacterSet {
         var allowed = CharacterSet.urlPathAllowed

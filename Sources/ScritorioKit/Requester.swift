@@ -36,9 +36,7 @@ struct Requester: Sendable {
         guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
             throw ScritorioError.invalidResponse("bad URL \(baseURL)")
         }
-        var base = components.percentEncodedPath
-        while base.hasSuffix("/") { base.removeLast() }
-        components.percentEncodedPath = base + endpoint.renderedPath(parameters)
+        components.percentEncodedPath = endpoint.renderedPath(parameters, under: components.percentEncodedPath)
         let items = endpoint.fixedQuery + query
         if !items.isEmpty { components.queryItems = items }
         guard let url = components.url else { throw ScritorioError.invalidResponse("bad URL \(endpoint.route)") }

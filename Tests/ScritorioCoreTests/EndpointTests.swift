@@ -17,6 +17,8 @@ struct EndpointTests {
         #expect(API.Licensing.freeDevice.renderedPath(["id": "a?b#c"]) == "/v1/me/devices/a%3Fb%23c")
         #expect(API.Functions.paddleWebhook.fullPath == "/functions/v1/paddle-webhook")
         #expect(API.Webhooks.paddle.fullPath == "/webhooks/paddle")
+        #expect(API.Members.me.renderedPath(under: "") == "/v1/me")
+        #expect(API.Members.me.renderedPath(under: "/accounts/") == "/accounts/v1/me")
     }
 
     @Test("each surface declares its error shape")
