@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "scritorio", targets: ["scritorio"]),
+        .library(name: "ScritorioModels", targets: ["ScritorioModels"]),
         .library(name: "ScritorioCore", targets: ["ScritorioCore"]),
         .library(name: "ScritorioAPI", targets: ["ScritorioAPI"]),
         .library(name: "ScritorioKit", targets: ["ScritorioKit"]),
@@ -31,9 +32,17 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
+        // The value types the SDK and the server share (ids, JSON values, dates, members, entitlement documents);
+        // the SDK depends on this, never on the whole domain.
+        .target(
+            name: "ScritorioModels",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ScritorioCore",
             dependencies: [
+                "ScritorioModels",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -41,12 +50,12 @@ let package = Package(
         ),
         .target(
             name: "ScritorioAPI",
-            dependencies: ["ScritorioCore"],
+            dependencies: ["ScritorioModels"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "ScritorioKit",
-            dependencies: ["ScritorioAPI", "ScritorioCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ScritorioAPI", "ScritorioModels", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,5 +1,5 @@
 import Foundation
-import ScritorioCore
+import ScritorioModels
 
 /// GoTrue's IDENTITY object.
 public struct IdentityResponse: Codable, Sendable, Equatable {
@@ -101,71 +101,175 @@ public struct SessionResponse: Codable, Sendable, Equatable {
 }
 
 /// `POST /signup`.
-public struct SignUpRequest: Decodable, Sendable {
+public struct SignUpRequest: Codable, Sendable, Equatable {
     public var email: String?
     public var phone: String?
     public var password: String?
     public var data: [String: JSONValue]?
     public var code_challenge: String?
     public var code_challenge_method: String?
+
+    /// A sign-up; members left `nil` are not sent.
+    public init(
+        email: String? = nil, phone: String? = nil, password: String? = nil, data: [String: JSONValue]? = nil,
+        code_challenge: String? = nil, code_challenge_method: String? = nil
+    ) {
+        self.email = email
+        self.phone = phone
+        self.password = password
+        self.data = data
+        self.code_challenge = code_challenge
+        self.code_challenge_method = code_challenge_method
+    }
 }
 
 /// `POST /token?grant_type=password`.
-public struct PasswordGrantRequest: Decodable, Sendable {
+public struct PasswordGrantRequest: Codable, Sendable, Equatable {
     public var email: String?
     public var phone: String?
     public var password: String?
+
+    /// A password grant; members left `nil` are not sent.
+    public init(email: String? = nil, phone: String? = nil, password: String? = nil) {
+        self.email = email
+        self.phone = phone
+        self.password = password
+    }
 }
 
 /// `POST /token?grant_type=refresh_token`.
-public struct RefreshGrantRequest: Decodable, Sendable {
+public struct RefreshGrantRequest: Codable, Sendable, Equatable {
     public var refresh_token: String?
+
+    /// A refresh grant.
+    public init(refresh_token: String?) { self.refresh_token = refresh_token }
 }
 
 /// `POST /token?grant_type=id_token`.
-public struct IDTokenGrantRequest: Decodable, Sendable {
+public struct IDTokenGrantRequest: Codable, Sendable, Equatable {
     public var provider: String?
     public var id_token: String?
     public var access_token: String?
     public var nonce: String?
     public var client_id: String?
+
+    /// An ID-token grant; members left `nil` are not sent.
+    public init(
+        provider: String? = nil, id_token: String? = nil, access_token: String? = nil, nonce: String? = nil, client_id: String? = nil
+    ) {
+        self.provider = provider
+        self.id_token = id_token
+        self.access_token = access_token
+        self.nonce = nonce
+        self.client_id = client_id
+    }
 }
 
 /// `POST /token?grant_type=pkce`.
-public struct PKCEGrantRequest: Decodable, Sendable {
+public struct PKCEGrantRequest: Codable, Sendable, Equatable {
     public var auth_code: String?
     public var code_verifier: String?
+
+    /// A PKCE grant.
+    public init(auth_code: String?, code_verifier: String?) {
+        self.auth_code = auth_code
+        self.code_verifier = code_verifier
+    }
 }
 
 /// `POST /verify`.
-public struct VerifyRequest: Decodable, Sendable {
+public struct VerifyRequest: Codable, Sendable, Equatable {
     public var type: String?
     public var token: String?
     public var token_hash: String?
     public var email: String?
     public var phone: String?
     public var redirect_to: String?
+
+    /// A verification; members left `nil` are not sent.
+    public init(
+        type: String? = nil, token: String? = nil, token_hash: String? = nil, email: String? = nil, phone: String? = nil,
+        redirect_to: String? = nil
+    ) {
+        self.type = type
+        self.token = token
+        self.token_hash = token_hash
+        self.email = email
+        self.phone = phone
+        self.redirect_to = redirect_to
+    }
 }
 
 /// `POST /recover`.
-public struct RecoverRequest: Decodable, Sendable {
+public struct RecoverRequest: Codable, Sendable, Equatable {
     public var email: String?
     public var code_challenge: String?
     public var code_challenge_method: String?
+
+    /// A recovery request; members left `nil` are not sent.
+    public init(email: String? = nil, code_challenge: String? = nil, code_challenge_method: String? = nil) {
+        self.email = email
+        self.code_challenge = code_challenge
+        self.code_challenge_method = code_challenge_method
+    }
 }
 
 /// `POST /resend`.
-public struct ResendRequest: Decodable, Sendable {
+public struct ResendRequest: Codable, Sendable, Equatable {
     public var type: String?
     public var email: String?
+
+    /// A resend request.
+    public init(type: String?, email: String?) {
+        self.type = type
+        self.email = email
+    }
 }
 
 /// `PUT /user`.
-public struct UpdateUserRequest: Decodable, Sendable {
+public struct UpdateUserRequest: Codable, Sendable, Equatable {
     public var email: String?
     public var password: String?
     public var data: [String: JSONValue]?
     public var nonce: String?
     public var current_password: String?
     public var app_metadata: [String: JSONValue]?
+
+    /// A user update; members left `nil` are not sent (and not changed).
+    public init(
+        email: String? = nil, password: String? = nil, data: [String: JSONValue]? = nil, nonce: String? = nil,
+        current_password: String? = nil, app_metadata: [String: JSONValue]? = nil
+    ) {
+        self.email = email
+        self.password = password
+        self.data = data
+        self.nonce = nonce
+        self.current_password = current_password
+        self.app_metadata = app_metadata
+    }
+}
+
+/// `POST /signup`'s answer: a session when the server confirms at once, the new user when a code was emailed.
+public enum SignUpResponse: Codable, Sendable, Equatable {
+    /// Signed in.
+    case session(SessionResponse)
+    /// Confirmation required.
+    case user(UserResponse)
+
+    /// A session when the body is one, else a user.
+    public init(from decoder: any Decoder) throws {
+        if let session = try? SessionResponse(from: decoder) {
+            self = .session(session)
+        } else {
+            self = .user(try UserResponse(from: decoder))
+        }
+    }
+
+    /// The session or the user, as is.
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .session(let session): try session.encode(to: encoder)
+        case .user(let user): try user.encode(to: encoder)
+        }
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import ScritorioCore
+import ScritorioModels
 
 /// One active entitlement as the app sees it.
 public struct EntitlementDTO: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import ScritorioCore
+import ScritorioModels
 
 /// A small JSON writer for the hottest answers (`/v1/me`, `member-get`). Foundation's `JSONEncoder` was the
 /// largest single cost of those requests; these types write themselves directly, with the same output shape

@@ -1,5 +1,5 @@
 import Foundation
-import ScritorioCore
+import ScritorioModels
 
 /// An id in Lemon Squeezy's licence answers: a number when it is one (Lemon Squeezy's own ids), a string
 /// otherwise (Scritorio's UUIDs), so apps written for Lemon Squeezy decode their keys' ids unchanged.

@@ -1,5 +1,5 @@
 import Foundation
-import ScritorioCore
+import ScritorioModels
 
 /// The seed's camelCase member shape, as `member-get` returns it.
 public struct MemberDTO: Codable, Sendable, Equatable {
@@ -165,17 +165,5 @@ public struct HealthResponse: Codable, Sendable, Equatable {
         self.version = version
         self.authMode = authMode
         self.store = store
-    }
-}
-
-/// The product API's error body: `{"error": "<stable code>", "message": "…"}`. `error` is the code so that
-/// supabase-py's `FunctionsHttpError` (which reads `body["error"]`) surfaces it.
-public struct ProductErrorBody: Codable, Sendable, Equatable {
-    public var error: String
-    public var message: String
-
-    public init(error: String, message: String) {
-        self.error = error
-        self.message = message
     }
 }

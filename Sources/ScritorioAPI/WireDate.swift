@@ -1,5 +1,5 @@
 import Foundation
-import ScritorioCore
+import ScritorioModels
 
 /// Timestamps on the wire look like GoTrue's: `2024-05-16T12:35:21.836377Z` (UTC, microseconds).
 public enum WireDate {

@@ -1,6 +1,6 @@
 import Foundation
 import ScritorioAPI
-import ScritorioCore
+import ScritorioModels
 
 /// How long a cached entitlement document counts as fresh, and how much backwards clock movement is tolerated.
 public struct EntitlementCachePolicy: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import ScritorioAPI
-import ScritorioCore
+import ScritorioModels
 
 /// Names this device to the licence server: a stable fingerprint (never the raw hardware id) and a display name.
 public protocol DeviceIdentity: Sendable {
@@ -36,56 +36,49 @@ public struct StoredDeviceIdentity: DeviceIdentity {
     }
 }
 
-private struct LicenseCall: Encodable, Sendable {
-    var license_key: String
-    var instance_name: String?
-    var instance_id: String?
-    var fingerprint: String?
-}
-
 extension ScritorioClient {
     /// The signed-in user's licence keys (`GET /v1/me/licenses`).
     public func licenses() async throws -> [LicenseDTO] {
-        try await send(LicensesResponse.self, "GET", "v1/me/licenses").licenses
+        try await send(API.Licensing.licenses).licenses
     }
 
     /// The devices holding a seat of the user's licences (`GET /v1/me/devices`).
     public func devices() async throws -> [DeviceDTO] {
-        try await send(DevicesResponse.self, "GET", "v1/me/devices").devices
+        try await send(API.Licensing.devices).devices
     }
 
     /// Frees the seat of one of the user's devices (`DELETE /v1/me/devices/{id}`); another user's device is
     /// `not_found`.
     public func freeDevice(id: String) async throws {
-        try await sendIgnoringBody("DELETE", "v1/me/devices/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)")
+        try await sendIgnoringBody(API.Licensing.freeDevice, parameters: ["id": id])
     }
 
     /// Activates `key` on this device. A refusal (`TOO_MANY_ACTIVATIONS`, `EXPIRED`, `NOT_FOUND`, …) is a
     /// ``ScritorioError/server(status:code:message:)`` with that code.
     public func activateLicense(key: String, device: any DeviceIdentity) async throws -> LicenseAPIResponse {
-        try await licenseCall("activate", LicenseCall(license_key: key, instance_name: device.name, fingerprint: device.fingerprint))
+        try await licenseCall(.activate, LicenseRequest(licenseKey: key, instanceName: device.name, fingerprint: device.fingerprint))
     }
 
     /// Validates `key` for this device's activation `instanceId`; a valid answer carries a signed entitlement
     /// document for ``EntitlementCache``.
     public func validateLicense(key: String, instanceId: String, device: any DeviceIdentity) async throws -> LicenseAPIResponse {
-        try await licenseCall("validate", LicenseCall(license_key: key, instance_id: instanceId, fingerprint: device.fingerprint))
+        try await licenseCall(.validate, LicenseRequest(licenseKey: key, instanceID: instanceId, fingerprint: device.fingerprint))
     }
 
     /// Frees this device's seat of `key`.
     public func deactivateLicense(key: String, instanceId: String) async throws -> LicenseAPIResponse {
-        try await licenseCall("deactivate", LicenseCall(license_key: key, instance_id: instanceId))
+        try await licenseCall(.deactivate, LicenseRequest(licenseKey: key, instanceID: instanceId))
     }
 
     /// The public keys that sign entitlement documents (`GET /v1/entitlements/jwks.json`). Ship them inside the app
     /// for offline checks; fetching them is for development and key rotation.
     public func entitlementKeys() async throws -> Data {
-        try await requester.send(try requester.request("GET", "v1/entitlements/jwks.json")).0
+        try await requester.send(try requester.call(API.Licensing.entitlementKeys)).0
     }
 
     /// Licence calls identify with the key itself, not the user's session (as Lemon Squeezy's licence API does).
-    private func licenseCall(_ operation: String, _ body: LicenseCall) async throws -> LicenseAPIResponse {
-        let response = try await requester.json(LicenseAPIResponse.self, try requester.request("POST", "v1/licenses/\(operation)", body: body))
+    private func licenseCall(_ operation: LicenseAPIResponse.Operation, _ body: LicenseRequest) async throws -> LicenseAPIResponse {
+        let response = try await requester.json(LicenseAPIResponse.self, try requester.call(API.Licensing.call(operation), body: body))
         guard response.success else {
             throw ScritorioError.server(status: 200, code: response.code, message: response.error ?? response.code)
         }

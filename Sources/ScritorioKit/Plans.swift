@@ -1,6 +1,6 @@
 import Foundation
 import ScritorioAPI
-import ScritorioCore
+import ScritorioModels
 
 /// The plan an app shows (the seed's `EffectivePlan`): the member's plan, `community` when there is no member,
 /// `enterprise` when the user's preferences say so.

@@ -13,18 +13,35 @@ struct Requester: Sendable {
     static let apiVersion = "2024-01-01"
     static let clientInfo = "scritorio-kit/1.0"
 
-    /// One request. `bearer` replaces the publishable key in `Authorization`; `body` is sent as JSON.
-    func request(
-        _ method: String, _ path: String, query: [URLQueryItem] = [], body: (any Encodable & Sendable)? = nil,
+    /// One call of `endpoint` without a body. `bearer` replaces the publishable key in `Authorization`.
+    func call<Response>(
+        _ endpoint: Endpoint<NoBody, Response>, parameters: [String: String] = [:], query: [URLQueryItem] = [], bearer: String? = nil
+    ) throws -> Call {
+        Call(request: try request(endpoint, parameters: parameters, query: query, body: nil, bearer: bearer))
+    }
+
+    /// One call of `endpoint` with `body` sent as JSON.
+    func call<Body: Encodable & Sendable, Response>(
+        _ endpoint: Endpoint<Body, Response>, body: Body, parameters: [String: String] = [:], query: [URLQueryItem] = [],
         bearer: String? = nil
+    ) throws -> Call {
+        Call(request: try request(endpoint, parameters: parameters, query: query, body: body, bearer: bearer))
+    }
+
+    /// The URL is the base URL's path followed by the endpoint's rendered path (the only place a path is made).
+    private func request<Body, Response>(
+        _ endpoint: Endpoint<Body, Response>, parameters: [String: String], query: [URLQueryItem], body: (any Encodable & Sendable)?,
+        bearer: String?
     ) throws -> URLRequest {
-        guard var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false) else {
-            throw ScritorioError.invalidResponse("bad URL \(baseURL)\(path)")
+        guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
+            throw ScritorioError.invalidResponse("bad URL \(baseURL)")
         }
-        if !query.isEmpty { components.queryItems = query }
-        guard let url = components.url else { throw ScritorioError.invalidResponse("bad URL \(path)") }
+        components.percentEncodedPath = endpoint.renderedPath(parameters, under: components.percentEncodedPath)
+        let items = endpoint.fixedQuery + query
+        if !items.isEmpty { components.queryItems = items }
+        guard let url = components.url else { throw ScritorioError.invalidResponse("bad URL \(endpoint.route)") }
         var request = URLRequest(url: url)
-        request.httpMethod = method
+        request.httpMethod = endpoint.method.rawValue
         request.timeoutInterval = 30
         request.setValue(publishableKey, forHTTPHeaderField: "apikey")
         request.setValue("Bearer \(bearer ?? publishableKey)", forHTTPHeaderField: "Authorization")
@@ -39,11 +56,11 @@ struct Requester: Sendable {
     }
 
     /// Sends `request`; a 2xx answer's body is returned, anything else becomes a ``ScritorioError``.
-    func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
+    func send(_ call: Call) async throws -> (Data, HTTPURLResponse) {
         let data: Data
         let response: HTTPURLResponse
         do {
-            (data, response) = try await transport.send(request)
+            (data, response) = try await transport.send(call.request)
         } catch let error as ScritorioError {
             throw error
         } catch is CancellationError {
@@ -58,8 +75,8 @@ struct Requester: Sendable {
     }
 
     /// Sends and decodes a JSON answer.
-    func json<T: Decodable>(_ type: T.Type, _ request: URLRequest) async throws -> T {
-        let (data, _) = try await send(request)
+    func json<T: Decodable>(_ type: T.Type, _ call: Call) async throws -> T {
+        let (data, _) = try await send(call)
         return try Self.decode(type, data)
     }
 
@@ -71,28 +88,24 @@ struct Requester: Sendable {
         }
     }
 
-    /// Reads every error shape the server speaks: GoTrue's `{"code","message"}` (and the legacy `error_code`/`msg`),
-    /// the OAuth `{"error","error_description"}`, the product API's `{"error","message"}`, and OpenAI's
-    /// `{"error":{"message","code"}}` (where an exhausted quota carries its reset time).
+    /// Turns an error answer into a ``ScritorioError`` through the contract's ``ErrorEnvelope`` (every shape the
+    /// server speaks). An exhausted AI quota carries its reset time, from the body or else the `x-quota-reset`
+    /// header; a body without a message is shown as it came.
     static func error(status: Int, body: Data, headers: HTTPURLResponse?) -> ScritorioError {
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
-        if let nested = object["error"] as? [String: Any] {
-            let code = nested["code"] as? String ?? nested["type"] as? String ?? "http_\(status)"
-            let message = nested["message"] as? String ?? "HTTP \(status)"
-            if code == "insufficient_quota" || code == "quota_exceeded" {
-                let reset = (nested["resets_at"] as? String ?? nested["reset_at"] as? String ?? object["resets_at"] as? String)
-                    .flatMap(WireDate.parse)
-                    ?? (headers?.value(forHTTPHeaderField: "x-quota-reset")).flatMap(WireDate.parse)
-                return .quotaExceeded(resetsAt: reset, message: message)
-            }
-            return .server(status: status, code: code, message: message)
+        let envelope = ErrorEnvelope.read(body)
+        if envelope.isQuotaExceeded {
+            let reset = envelope.quotaResetsAt.flatMap(WireDate.parse)
+                ?? (headers?.value(forHTTPHeaderField: "x-quota-reset")).flatMap(WireDate.parse)
+            return .quotaExceeded(resetsAt: reset, message: envelope.humanMessage ?? "HTTP \(status)")
         }
-        let code = object["code"] as? String ?? object["error_code"] as? String ?? object["error"] as? String ?? "http_\(status)"
-        let message = object["message"] as? String ?? object["msg"] as? String ?? object["error_description"] as? String
-            ?? object["error"] as? String ?? (String(data: body, encoding: .utf8).map { $0.isEmpty ? "HTTP \(status)" : $0 } ?? "HTTP \(status)")
-        return .server(status: status, code: code, message: message)
+        let fallback = envelope.isOpenAIShape
+            ? "HTTP \(status)" : String(data: body, encoding: .utf8).map { $0.isEmpty ? "HTTP \(status)" : $0 } ?? "HTTP \(status)"
+        return .server(status: status, code: envelope.code(status: status), message: envelope.humanMessage ?? fallback)
     }
 }
 
-/// An empty JSON object body (`{}`), as the seed's `functions.invoke(name, {body: {}})` sends.
-struct EmptyBody: Codable, Sendable {}
+/// A request ready to send, built from an endpoint of the contract (the only way the SDK makes one).
+struct Call: Sendable {
+    /// The HTTP request.
+    var request: URLRequest
+}

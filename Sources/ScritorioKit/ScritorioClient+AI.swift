@@ -4,78 +4,10 @@ import ScritorioAPI
 import FoundationNetworking
 #endif
 
-/// One message of a chat (OpenAI's `messages` item).
-public struct ChatMessage: Codable, Sendable, Equatable {
-    /// `system`, `user` or `assistant`.
-    public var role: String
-    /// The text.
-    public var content: String
-
-    /// A message.
-    public init(role: String, content: String) {
-        self.role = role
-        self.content = content
-    }
-
-    /// A user message.
-    public static func user(_ text: String) -> ChatMessage { ChatMessage(role: "user", content: text) }
-    /// A system message.
-    public static func system(_ text: String) -> ChatMessage { ChatMessage(role: "system", content: text) }
-}
-
-/// The caller's managed-AI allowance and use (`GET /v1/me/usage`).
-public struct AIUsage: Codable, Sendable, Equatable {
-    /// Use in one period.
-    public struct Period: Codable, Sendable, Equatable {
-        /// When the period started.
-        public var start: String
-        /// When it ends (a new allowance starts).
-        public var end: String?
-        /// Tokens used.
-        public var tokensUsed: Int64
-        /// Tokens reserved by requests in flight.
-        public var tokensReserved: Int64?
-        /// The allowance, `nil` when unlimited.
-        public var tokensLimit: Int64?
-        /// Requests made.
-        public var requests: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case start, end, requests
-            case tokensUsed = "tokens_used"
-            case tokensReserved = "tokens_reserved"
-            case tokensLimit = "tokens_limit"
-        }
-    }
-
-    /// The AI plan (`free`, `pro`).
-    public var plan: String
-    /// The models the plan allows.
-    public var models: [String]
-    /// Today.
-    public var day: Period
-    /// This month.
-    public var month: Period
-}
-
-private struct ChatRequest: Encodable, Sendable {
-    struct StreamOptions: Encodable, Sendable { var include_usage: Bool }
-    var model: String
-    var messages: [ChatMessage]
-    var stream: Bool
-    var max_tokens: Int?
-    var stream_options: StreamOptions?
-}
-
-private struct ChatChunk: Decodable {
-    struct Choice: Decodable {
-        struct Delta: Decodable { var content: String? }
-        struct Message: Decodable { var content: String? }
-        var delta: Delta?
-        var message: Message?
-    }
-    var choices: [Choice]?
-}
+/// The caller's managed-AI allowance and use (`GET /v1/me/usage`): the contract's ``UsageResponse``. The old
+/// name is kept for apps written against it; it reads the same members.
+@available(*, deprecated, renamed: "UsageResponse")
+public typealias AIUsage = UsageResponse
 
 extension ScritorioClient {
     /// The default chat model (allowed on every plan of the standard plan book).
@@ -92,10 +24,10 @@ extension ScritorioClient {
             let task = Task {
                 do {
                     let token = try await sessions.valid().accessToken
-                    var request = try requester.request(
-                        "POST", "ai/v1/chat/completions",
-                        body: ChatRequest(model: model, messages: messages, stream: true, max_tokens: maxTokens, stream_options: nil),
-                        bearer: token)
+                    var request = try requester.call(
+                        API.AI.chatCompletions, body: ChatCompletionRequest(model: model, messages: messages, stream: true, max_tokens: maxTokens),
+                        bearer: token
+                    ).request
                     request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
                     request.timeoutInterval = 600
                     var parser = ServerSentEvents()
@@ -130,23 +62,23 @@ extension ScritorioClient {
     /// A whole chat answer at once (`stream: false`).
     public func complete(_ messages: [ChatMessage], model: String = ScritorioClient.defaultChatModel, maxTokens: Int? = nil) async throws -> String {
         let chunk = try await send(
-            ChatChunk.self, "POST", "ai/v1/chat/completions",
-            body: ChatRequest(model: model, messages: messages, stream: false, max_tokens: maxTokens, stream_options: nil))
+            API.AI.chatCompletions, body: ChatCompletionRequest(model: model, messages: messages, stream: false, max_tokens: maxTokens))
         return chunk.choices?.first?.message?.content ?? ""
     }
 
     /// The managed-AI allowance and use of the signed-in user.
-    public func aiUsage() async throws -> AIUsage {
-        try await send(AIUsage.self, "GET", "v1/me/usage")
+    public func aiUsage() async throws -> UsageResponse {
+        try await send(API.Members.usage)
     }
 
     /// The text of one `chat.completion.chunk`; an `{"error":…}` event in the stream becomes a typed error.
     static func text(ofChunk event: String) throws -> String? {
         let data = Data(event.utf8)
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["error"] != nil {
+        let envelope = ErrorEnvelope.read(data)
+        if envelope.isOpenAIShape || envelope.error != nil {
             throw Requester.error(status: 200, body: data, headers: nil)
         }
-        let chunk = try Requester.decode(ChatChunk.self, data)
+        let chunk = try Requester.decode(ChatCompletionChunk.self, data)
         guard let text = chunk.choices?.first?.delta?.content, !text.isEmpty else { return nil }
         return text
     }

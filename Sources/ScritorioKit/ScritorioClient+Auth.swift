@@ -1,6 +1,6 @@
 import Foundation
 import ScritorioAPI
-import ScritorioCore
+import ScritorioModels
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -23,34 +23,6 @@ public enum SignOutScope: String, Sendable {
     case others
 }
 
-private struct Credentials: Encodable, Sendable {
-    var email: String
-    var password: String
-}
-
-private struct SignUpBody: Encodable, Sendable {
-    var email: String
-    var password: String
-    var data: [String: JSONValue]
-}
-
-private struct VerifyBody: Encodable, Sendable {
-    var type: String
-    var email: String
-    var token: String
-}
-
-private struct IDTokenBody: Encodable, Sendable {
-    var provider = "google"
-    var id_token: String
-    var nonce: String?
-}
-
-private struct UserUpdateBody: Encodable, Sendable {
-    var password: String?
-    var data: [String: JSONValue]?
-}
-
 extension ScritorioClient {
     /// Creates an account. With confirmation on (the default), the server emails a code and the answer is
     /// ``SignUpOutcome/confirmationRequired(email:)``; an address that is already registered and confirmed is
@@ -59,15 +31,17 @@ extension ScritorioClient {
     public func signUp(email: String, password: String, displayName: String? = nil) async throws -> SignUpOutcome {
         var data: [String: JSONValue] = [:]
         if let displayName { data["display_name"] = .string(displayName) }
-        let request = try requester.request("POST", "auth/v1/signup", body: SignUpBody(email: email, password: password, data: data))
-        let (body, _) = try await requester.send(request)
-        if let session = try? JSONDecoder().decode(SessionResponse.self, from: body) {
+        let call = try requester.call(API.Auth.signUp, body: SignUpRequest(email: email, password: password, data: data))
+        let user: UserResponse
+        switch try await requester.json(SignUpResponse.self, call) {
+        case .session(let session):
             let signedIn = Session(session)
             await sessions.set(signedIn) { .signedIn($0) }
             await initializeMember()
             return .signedIn(signedIn.user)
+        case .user(let answer):
+            user = answer
         }
-        let user = try Requester.decode(UserResponse.self, body)
         if user.identities.isEmpty {
             throw ScritorioError.server(status: 422, code: ErrorCode.userAlreadyExists.rawValue, message: "User already registered")
         }
@@ -82,33 +56,26 @@ extension ScritorioClient {
 
     /// Asks the server to email the confirmation code again.
     public func resendConfirmation(email: String) async throws {
-        let request = try requester.request("POST", "auth/v1/resend", body: ["type": "signup", "email": email])
-        _ = try await requester.send(request)
+        _ = try await requester.send(requester.call(API.Auth.resend, body: ResendRequest(type: "signup", email: email)))
     }
 
     /// Signs in with email and password, then creates the member if needed (the seed's `tryInit`).
     @discardableResult
     public func signIn(email: String, password: String) async throws -> AccountUser {
-        let request = try requester.request(
-            "POST", "auth/v1/token", query: [URLQueryItem(name: "grant_type", value: "password")],
-            body: Credentials(email: email, password: password))
-        return try await signedIn(request)
+        try await signedIn(requester.call(API.Auth.passwordGrant, body: PasswordGrantRequest(email: email, password: password)))
     }
 
     /// Signs in with a Google ID token the app obtained (Google Sign-In, a web view). Pass the raw `nonce` the app
     /// generated when the token was requested with its SHA-256; the server checks that they match.
     @discardableResult
     public func signInWithGoogle(idToken: String, nonce: String? = nil) async throws -> AccountUser {
-        let request = try requester.request(
-            "POST", "auth/v1/token", query: [URLQueryItem(name: "grant_type", value: "id_token")],
-            body: IDTokenBody(id_token: idToken, nonce: nonce))
-        return try await signedIn(request)
+        try await signedIn(
+            requester.call(API.Auth.idTokenGrant, body: IDTokenGrantRequest(provider: "google", id_token: idToken, nonce: nonce)))
     }
 
     /// Emails a password-reset code (the answer is the same whether or not the address has an account).
     public func sendPasswordReset(email: String) async throws {
-        let request = try requester.request("POST", "auth/v1/recover", body: ["email": email])
-        _ = try await requester.send(request)
+        _ = try await requester.send(requester.call(API.Auth.recover, body: RecoverRequest(email: email)))
     }
 
     /// Signs in with the code from a password-reset email; then call ``updatePassword(_:)``.
@@ -121,19 +88,19 @@ extension ScritorioClient {
     /// the user's other sessions.
     @discardableResult
     public func updatePassword(_ password: String) async throws -> AccountUser {
-        try await updateUser(UserUpdateBody(password: password))
+        try await updateUser(UpdateUserRequest(password: password))
     }
 
     /// Changes the display name (`user_metadata.display_name`, kept in step with the profile by the server).
     @discardableResult
     public func updateDisplayName(_ name: String?) async throws -> AccountUser {
-        try await updateUser(UserUpdateBody(data: ["display_name": name.map(JSONValue.string) ?? .null]))
+        try await updateUser(UpdateUserRequest(data: ["display_name": name.map(JSONValue.string) ?? .null]))
     }
 
     /// The signed-in user as the server knows it now (also notices a session revoked elsewhere).
     @discardableResult
     public func reloadUser() async throws -> AccountUser {
-        let user = AccountUser(try await send(UserResponse.self, "GET", "auth/v1/user"))
+        let user = AccountUser(try await send(API.Auth.user))
         await sessions.updateUser(user)
         return user
     }
@@ -142,10 +109,10 @@ extension ScritorioClient {
     /// considers the session gone.
     public func signOut(scope: SignOutScope = .local) async {
         if let session = await sessions.current() {
-            if let request = try? requester.request(
-                "POST", "auth/v1/logout", query: [URLQueryItem(name: "scope", value: scope.rawValue)], bearer: session.accessToken)
+            if let call = try? requester.call(
+                API.Auth.logout, query: [URLQueryItem(name: "scope", value: scope.rawValue)], bearer: session.accessToken)
             {
-                _ = try? await requester.send(request)
+                _ = try? await requester.send(call)
             }
         }
         await sessions.clear()
@@ -154,19 +121,18 @@ extension ScritorioClient {
     // MARK: Helpers
 
     private func verify(type: String, email: String, code: String) async throws -> AccountUser {
-        let request = try requester.request("POST", "auth/v1/verify", body: VerifyBody(type: type, email: email, token: code))
-        return try await signedIn(request)
+        try await signedIn(requester.call(API.Auth.verify, body: VerifyRequest(type: type, token: code, email: email)))
     }
 
-    private func signedIn(_ request: URLRequest) async throws -> AccountUser {
-        let session = Session(try await requester.json(SessionResponse.self, request))
+    private func signedIn(_ call: Call) async throws -> AccountUser {
+        let session = Session(try await requester.json(SessionResponse.self, call))
         await sessions.set(session) { .signedIn($0) }
         await initializeMember()
         return session.user
     }
 
-    private func updateUser(_ body: UserUpdateBody) async throws -> AccountUser {
-        let user = AccountUser(try await send(UserResponse.self, "PUT", "auth/v1/user", body: body))
+    private func updateUser(_ body: UpdateUserRequest) async throws -> AccountUser {
+        let user = AccountUser(try await send(API.Auth.updateUser, body: body))
         await sessions.updateUser(user)
         return user
     }

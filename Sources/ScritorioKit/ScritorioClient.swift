@@ -1,6 +1,5 @@
 import Foundation
 import ScritorioAPI
-import ScritorioCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -137,19 +136,39 @@ public final class ScritorioClient: Sendable {
 
     // MARK: Requests
 
-    func send<T: Decodable & Sendable>(
-        _ type: T.Type, _ method: String, _ path: String, query: [URLQueryItem] = [], body: (any Encodable & Sendable)? = nil
-    ) async throws -> T {
+    /// Calls `endpoint` as the signed-in user and decodes its answer.
+    func send<Response: Decodable & Sendable>(
+        _ endpoint: Endpoint<NoBody, Response>, parameters: [String: String] = [:], query: [URLQueryItem] = []
+    ) async throws -> Response {
         let requester = self.requester
         return try await sessions.authorized { token in
-            try await requester.json(type, requester.request(method, path, query: query, body: body, bearer: token))
+            try await requester.json(Response.self, requester.call(endpoint, parameters: parameters, query: query, bearer: token))
         }
     }
 
-    func sendIgnoringBody(_ method: String, _ path: String, body: (any Encodable & Sendable)? = nil) async throws {
+    /// Sends `body` to `endpoint` as the signed-in user and decodes its answer.
+    func send<Body: Encodable & Sendable, Response: Decodable & Sendable>(
+        _ endpoint: Endpoint<Body, Response>, body: Body
+    ) async throws -> Response {
+        let requester = self.requester
+        return try await sessions.authorized { token in
+            try await requester.json(Response.self, requester.call(endpoint, body: body, bearer: token))
+        }
+    }
+
+    /// Calls `endpoint` as the signed-in user; only success matters.
+    func sendIgnoringBody<Response>(_ endpoint: Endpoint<NoBody, Response>, parameters: [String: String] = [:]) async throws {
         let requester = self.requester
         try await sessions.authorized { token in
-            _ = try await requester.send(requester.request(method, path, body: body, bearer: token))
+            _ = try await requester.send(requester.call(endpoint, parameters: parameters, bearer: token))
+        }
+    }
+
+    /// Sends `body` to `endpoint` as the signed-in user; only success matters.
+    func sendIgnoringBody<Body: Encodable & Sendable, Response>(_ endpoint: Endpoint<Body, Response>, body: Body) async throws {
+        let requester = self.requester
+        try await sessions.authorized { token in
+            _ = try await requester.send(requester.call(endpoint, body: body, bearer: token))
         }
     }
 

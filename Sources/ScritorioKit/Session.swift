@@ -1,6 +1,6 @@
 import Foundation
 import ScritorioAPI
-import ScritorioCore
+import ScritorioModels
 
 /// The signed-in user as an app shows it (the seed's `AuthUser`).
 public struct AccountUser: Codable, Sendable, Equatable {

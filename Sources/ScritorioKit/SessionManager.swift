@@ -134,10 +134,8 @@ actor SessionManager {
         let requester = self.requester
         let token = session.refreshToken
         let task = Task<Session, any Error> {
-            let request = try requester.request(
-                "POST", "auth/v1/token", query: [URLQueryItem(name: "grant_type", value: "refresh_token")],
-                body: ["refresh_token": token])
-            return Session(try await requester.json(SessionResponse.self, request))
+            let call = try requester.call(API.Auth.refreshGrant, body: RefreshGrantRequest(refresh_token: token))
+            return Session(try await requester.json(SessionResponse.self, call))
         }
         refreshing = task
         refreshCount += 1

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ScritorioAPI
 import NIOCore
 import ScritorioCore
 import ScritorioProviders
@@ -17,19 +18,19 @@ struct AIGatewayController: Sendable {
     /// `OpenAIErrorMiddleware`).
     var endpoints: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post("chat/completions") { request, context in await self.json(.chat, path: "/chat/completions", request, context.identity) }
-            .post("responses") { request, context in await self.json(.responses, path: "/responses", request, context.identity) }
-            .post("embeddings") { request, context in await self.json(.embeddings, path: "/embeddings", request, context.identity) }
-            .post("audio/transcriptions") { request, context in await self.transcription(request, context.identity) }
-            .get("models") { request, context in await self.models(context.identity) }
+            .on(API.AI.chatCompletions) { request, context in await self.json(.chat, path: "/chat/completions", request, context.identity) }
+            .on(API.AI.responses) { request, context in await self.json(.responses, path: "/responses", request, context.identity) }
+            .on(API.AI.embeddings) { request, context in await self.json(.embeddings, path: "/embeddings", request, context.identity) }
+            .on(API.AI.transcriptions) { request, context in await self.transcription(request, context.identity) }
+            .on(API.AI.models) { request, context in await self.models(context.identity) }
     }
 
     /// Anything else under /ai/v1 is a 404 in OpenAI's shape, as OpenAI answers unknown URLs (before any token
     /// check, as OpenAI does).
     var unknownURLs: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .get("**") { request, _ in Self.unknown(request) }
-            .post("**") { request, _ in Self.unknown(request) }
+            .on(API.AI.otherGet) { request, _ in Self.unknown(request) }
+            .on(API.AI.otherPost) { request, _ in Self.unknown(request) }
     }
 
     static let unparsable = OpenAIError.invalidRequest(

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import ScritorioAPI
 import ScritorioCore
 import ScritorioStore
@@ -11,10 +10,10 @@ struct AIUsageController: Sendable {
     let gateway: AIGateway
 
     var product: RouteCollection<AuthenticatedContext> {
-        RouteCollection(context: AuthenticatedContext.self).get("me/usage", use: usage)
+        RouteCollection(context: AuthenticatedContext.self).on(API.Members.usage, use: usage)
     }
 
-    @Sendable func usage(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    @Sendable func usage(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<UsageResponse> {
         let user = context.identity.userID
         let plan = try await gateway.plan(for: user)
         let anchor = try await gateway.anchor(for: user, plan: plan)
@@ -28,33 +27,23 @@ struct AIUsageController: Sendable {
             )
         }
         let limits = plan.effectiveLimits(state?.overrides ?? AILimitOverrides())
-        func number(_ value: Int64?) -> Any { value.map { NSNumber(value: $0) } ?? NSNull() }
-        let body: [String: Any] = [
-            "plan": plan.code,
-            "models": plan.models,
-            "minute": [
-                "start": WireDate.format(periods.minuteStart), "requests": state?.minuteRequests ?? 0,
-                "requests_limit": number(limits.requestsPerMinute),
-            ],
-            "day": [
-                "start": WireDate.format(periods.dayStart), "end": WireDate.format(periods.dayEnd),
-                "tokens_used": state?.dayTokensUsed ?? 0, "tokens_reserved": state?.dayTokensReserved ?? 0,
-                "tokens_limit": number(limits.tokensPerDay), "requests": state?.dayRequests ?? 0,
-                "requests_limit": number(limits.requestsPerDay),
-            ],
-            "month": [
-                "start": WireDate.format(periods.monthStart), "end": WireDate.format(periods.monthEnd),
-                "tokens_used": state?.monthTokensUsed ?? 0, "tokens_reserved": state?.monthTokensReserved ?? 0,
-                "tokens_limit": number(limits.tokensPerMonth), "requests": state?.monthRequests ?? 0,
-                "audio_seconds_used": state?.monthAudioUsed ?? 0, "audio_seconds_reserved": state?.monthAudioReserved ?? 0,
-                "audio_seconds_limit": number(limits.audioSecondsPerMonth), "cost_micros": ledger.costMicros,
-            ],
-            "counters": [
-                "tokens_today": member?.counters.tokensToday ?? 0, "tokens_this_month": member?.counters.tokensThisMonth ?? 0,
-                "tokens_total": member?.counters.tokensTotal ?? 0,
-            ],
-        ]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+        return JSONResponse(UsageResponse(
+            plan: plan.code, models: plan.models,
+            minute: UsageResponse.Minute(
+                start: WireDate.format(periods.minuteStart), requests: state?.minuteRequests ?? 0,
+                requestsLimit: limits.requestsPerMinute),
+            day: .day(
+                start: WireDate.format(periods.dayStart), end: WireDate.format(periods.dayEnd),
+                tokensUsed: state?.dayTokensUsed ?? 0, tokensReserved: state?.dayTokensReserved ?? 0,
+                tokensLimit: limits.tokensPerDay, requests: state?.dayRequests ?? 0, requestsLimit: limits.requestsPerDay),
+            month: .month(
+                start: WireDate.format(periods.monthStart), end: WireDate.format(periods.monthEnd),
+                tokensUsed: state?.monthTokensUsed ?? 0, tokensReserved: state?.monthTokensReserved ?? 0,
+                tokensLimit: limits.tokensPerMonth, requests: state?.monthRequests ?? 0,
+                audioSecondsUsed: state?.monthAudioUsed ?? 0, audioSecondsReserved: state?.monthAudioReserved ?? 0,
+                audioSecondsLimit: limits.audioSecondsPerMonth, costMicros: ledger.costMicros),
+            counters: UsageResponse.Counters(
+                tokensToday: member?.counters.tokensToday ?? 0, tokensThisMonth: member?.counters.tokensThisMonth ?? 0,
+                tokensTotal: member?.counters.tokensTotal ?? 0)))
     }
 }

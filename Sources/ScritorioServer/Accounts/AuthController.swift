@@ -11,12 +11,12 @@ struct AuthController: Sendable {
     /// Routes behind the `apikey` check.
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .post("signup", use: signUp)
-            .post("token", use: token)
-            .post("recover", use: recover)
-            .post("resend", use: resend)
-            .get("settings", use: settings)
-            .get("health") { _, _ in
+            .on(API.Auth.signUp, use: signUp)
+            .on(API.Auth.token, use: token)
+            .on(API.Auth.recover, use: recover)
+            .on(API.Auth.resend, use: resend)
+            .on(API.Auth.settings, use: settings)
+            .on(API.Auth.health) { _, _ in
                 JSONResponse(["name": "Scritorio Auth", "description": "Scritorio's GoTrue-compatible auth API"])
             }
     }
@@ -25,21 +25,21 @@ struct AuthController: Sendable {
     /// OAuth redirect endpoints are not served yet; they answer 404 without asking for a key, as before.
     var links: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .post("verify", use: verify)
-            .get("verify", use: followLink)
-            .get(".well-known/jwks.json", use: jwks)
-            .get("callback", use: Self.notServed)
-            .post("callback", use: Self.notServed)
-            .get("authorize", use: Self.notServed)
+            .on(API.Auth.verify, use: verify)
+            .on(API.Auth.followLink, use: followLink)
+            .on(API.Auth.jwks, use: jwks)
+            .on(API.Auth.callback, use: Self.notServed)
+            .on(API.Auth.callbackPost, use: Self.notServed)
+            .on(API.Auth.authorize, use: Self.notServed)
     }
 
     /// Routes of the signed-in user: GoTrue reads the user and session itself, so the token alone is checked
     /// at the edge (`AuthenticateMiddleware.Liveness.tokenOnly`).
     var signedIn: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get("user", use: getUser)
-            .put("user", use: updateUser)
-            .post("logout", use: logout)
+            .on(API.Auth.user, use: getUser)
+            .on(API.Auth.updateUser, use: updateUser)
+            .on(API.Auth.logout, use: logout)
     }
 
     @Sendable static func notServed(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -14,8 +14,8 @@ struct AIAdminController: Sendable {
 
     var endpoints: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .get("users/:id/ai-limits", use: get)
-            .put("users/:id/ai-limits", use: put)
+            .on(API.Admin.aiLimits, use: get)
+            .on(API.Admin.setAILimits, use: put)
     }
 
     struct LimitsBody: Decodable {

@@ -10,8 +10,8 @@ struct HealthController: Sendable {
     static let version = "0.1.0"
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("health", use: health)
-        router.get("openapi.json", use: openAPI)
+        router.on(API.Site.health, use: health)
+        router.on(API.Site.openAPI, use: openAPI)
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<HealthResponse> {

@@ -62,12 +62,12 @@ func buildRouter(
     // Provider webhooks: authenticated by their signature, stored, then acknowledged.
     let paddleWebhooks = WebhookIngest(
         provider: PaddleWebhooks(config: config.paddle), database: dependencies.database, now: dependencies.now, logger: logger)
-    surfaces.webhooks.addRoutes(paddleWebhooks.endpoint, atPath: "paddle")
-    surfaces.functions.unkeyed.addRoutes(paddleWebhooks.endpoint, atPath: "paddle-webhook")
+    surfaces.webhooks.addRoutes(paddleWebhooks.routes(at: API.Webhooks.paddle))
+    surfaces.functions.unkeyed.addRoutes(paddleWebhooks.routes(at: API.Functions.paddleWebhook))
     let lemonSqueezyWebhooks = WebhookIngest(
         provider: LemonSqueezyWebhooks(config: config.lemonSqueezy), database: dependencies.database, now: dependencies.now,
         logger: logger)
-    surfaces.webhooks.addRoutes(lemonSqueezyWebhooks.endpoint, atPath: "lemonsqueezy")
+    surfaces.webhooks.addRoutes(lemonSqueezyWebhooks.routes(at: API.Webhooks.lemonSqueezy))
 
     let members = MembersController(database: dependencies.database, now: dependencies.now)
     surfaces.functions.members.addRoutes(members.functions)

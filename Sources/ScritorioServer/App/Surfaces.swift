@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ScritorioAPI
 
 /// Each surface of the server as a route group carrying the middleware its contract asks for: its error shape,
 /// `apikey` where Kong asks for it, and the one authenticating middleware in front of every route that takes a
@@ -52,7 +53,7 @@ struct Surfaces {
         self.authenticator = authenticator
         let apiKey = APIKeyMiddleware<AppRequestContext>(publishableKey: publishableKey)
 
-        let auth = router.group("auth/v1")
+        let auth = router.group(RouterPath(APISurface.auth.prefix))
             .add(middleware: SupabaseHeadersMiddleware())
             .add(middleware: ErrorMiddleware(shape: .goTrue))
         let authKeyed = auth.group().add(middleware: apiKey).answeringNotFound()
@@ -60,7 +61,7 @@ struct Surfaces {
             links: auth.group(), keyed: authKeyed,
             signedIn: Self.signedIn(authKeyed, AuthenticateMiddleware(authenticator: authenticator, liveness: .tokenOnly)))
 
-        let functions = router.group("functions/v1")
+        let functions = router.group(RouterPath(APISurface.functions.prefix))
         let functionsKeyed = functions.group().add(middleware: apiKey).answeringNotFound()
         var memberCheck = AuthenticateMiddleware(authenticator: authenticator, liveness: .alive)
         memberCheck.unusableTokenIs401 = true
@@ -69,23 +70,23 @@ struct Surfaces {
             members: Self.signedIn(functionsKeyed, memberCheck),
             signedIn: Self.signedIn(functionsKeyed, AuthenticateMiddleware(authenticator: authenticator, liveness: .alive)))
 
-        let product = router.group("v1")
+        let product = router.group(RouterPath(APISurface.product.prefix))
         self.product = Product(
             open: product.group(),
             signedIn: Self.signedIn(product, AuthenticateMiddleware(authenticator: authenticator, liveness: .alive)))
-        self.webhooks = router.group("webhooks")
+        self.webhooks = router.group(RouterPath(APISurface.webhooks.prefix))
     }
 
     /// `/ai/v1`; a session found alive is believed for `seconds` (none when 0), as the gateway's plan is.
     func ai(believeSessionsFor seconds: TimeInterval) -> AI {
-        let ai = router.group("ai/v1").add(middleware: OpenAIErrorMiddleware())
+        let ai = router.group(RouterPath(APISurface.ai.prefix)).add(middleware: OpenAIErrorMiddleware())
         let liveness: AuthenticateMiddleware.Liveness = seconds > 0 ? .aliveCached(seconds: seconds) : .alive
         return AI(open: ai.group(), signedIn: Self.signedIn(ai, AuthenticateMiddleware(authenticator: authenticator, liveness: liveness)))
     }
 
     /// `/admin/v1`, behind the operator's token.
     func admin(token: String?) -> RouterGroup<AppRequestContext> {
-        router.group("admin/v1").add(middleware: AdminTokenMiddleware(token: token))
+        router.group(RouterPath(APISurface.admin.prefix)).add(middleware: AdminTokenMiddleware(token: token))
     }
 
     /// Routes behind `check`, whose handlers read the caller it set.

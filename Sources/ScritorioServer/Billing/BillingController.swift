@@ -24,9 +24,9 @@ struct BillingController: Sendable {
 
     var product: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get("me/entitlements", use: entitlements)
-            .get("me/subscription", use: subscription)
-            .post("me/subscription/cancel", use: cancel)
+            .on(API.Billing.entitlements, use: entitlements)
+            .on(API.Billing.subscription, use: subscription)
+            .on(API.Billing.cancelSubscription, use: cancel)
     }
 
     @Sendable func entitlements(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EntitlementsResponse> {

@@ -17,22 +17,8 @@ struct CheckoutController: Sendable {
     let redirectURL: String?
     let logger: Logger
 
-    struct CheckoutRequest: Decodable {
-        var plan: String?
-        var provider: String?
-    }
-
-    /// Paddle answers a `transactionId`, Lemon Squeezy a `checkoutId`; both a `checkoutUrl`.
-    struct CheckoutResponse: Codable, Sendable {
-        var provider: String
-        var plan: String
-        var transactionId: String?
-        var checkoutId: String?
-        var checkoutUrl: String
-    }
-
     var product: RouteCollection<AuthenticatedContext> {
-        RouteCollection(context: AuthenticatedContext.self).post("checkout", use: checkout)
+        RouteCollection(context: AuthenticatedContext.self).on(API.Billing.checkout, use: checkout)
     }
 
     @Sendable func checkout(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<CheckoutResponse> {
@@ -63,10 +49,8 @@ struct CheckoutController: Sendable {
         case .lemonSqueezy:
             return JSONResponse(try await lemonSqueezyCheckout(code: code, plan: plan, identity: identity))
         default:
-            let started = try await paddle.startCheckout(code: code, plan: plan, userID: identity.userID)
-            return JSONResponse(CheckoutResponse(
-                provider: started.provider, plan: started.plan, transactionId: started.transactionId, checkoutId: nil,
-                checkoutUrl: started.checkoutUrl))
+            // Paddle answers a `transactionId` (no `checkoutId`), Lemon Squeezy the other way round.
+            return JSONResponse(try await paddle.startCheckout(code: code, plan: plan, userID: identity.userID))
         }
     }
 

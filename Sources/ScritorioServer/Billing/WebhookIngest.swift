@@ -23,9 +23,9 @@ struct WebhookIngest<Provider: WebhookProvider>: Sendable {
         var duplicate: Bool
     }
 
-    /// `POST` at the path it is mounted at.
-    var endpoint: RouteCollection<AppRequestContext> {
-        RouteCollection(context: AppRequestContext.self).post(use: receive)
+    /// The ingest served at `endpoint` (a provider may post to more than one address).
+    func routes<Body>(at endpoint: Endpoint<OpaqueBody, Body>) -> RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self).on(endpoint, use: receive)
     }
 
     @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Ack> {

@@ -18,18 +18,18 @@ struct LicensesController: Sendable {
     /// The licence API and the entitlement JWKS: no session.
     var product: RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self)
-            .post("licenses/activate", use: activate)
-            .post("licenses/validate", use: validate)
-            .post("licenses/deactivate", use: deactivate)
-            .get("entitlements/jwks.json", use: jwks)
+            .on(API.Licensing.activate, use: activate)
+            .on(API.Licensing.validate, use: validate)
+            .on(API.Licensing.deactivate, use: deactivate)
+            .on(API.Licensing.entitlementKeys, use: jwks)
     }
 
     /// The signed-in user's keys and devices.
     var signedIn: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get("me/licenses", use: licenses)
-            .get("me/devices", use: devices)
-            .delete("me/devices/:id", use: deleteDevice)
+            .on(API.Licensing.licenses, use: licenses)
+            .on(API.Licensing.devices, use: devices)
+            .on(API.Licensing.freeDevice, use: deleteDevice)
     }
 
     // MARK: Licence API

@@ -13,16 +13,16 @@ struct MembersController: Sendable {
 
     var functions: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post("member-init", use: memberInitFunction)
-            .get("member-init", use: memberInitFunction)
-            .post("member-get", use: memberGetFunction)
-            .get("member-get", use: memberGetFunction)
+            .on(API.Functions.memberInit, use: memberInitFunction)
+            .on(API.Functions.memberInitGet, use: memberInitFunction)
+            .on(API.Functions.memberGet, use: memberGetFunction)
+            .on(API.Functions.memberGetGet, use: memberGetFunction)
     }
 
     var product: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .get("me", use: me)
-            .post("me/init", use: meInit)
+            .on(API.Members.me, use: me)
+            .on(API.Members.initialize, use: meInit)
     }
 
     /// Creates the free member once (never resetting an existing one) and the profile if missing.

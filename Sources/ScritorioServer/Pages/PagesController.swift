@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ScritorioAPI
 import ScritorioCore
 
 /// `GET /pay?_ptxn=txn_…`: the checkout page a Paddle transaction's `checkout.url` points at. It loads Paddle.js in
@@ -10,7 +11,7 @@ struct PagesController: Sendable {
     let sandbox: Bool
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("pay", use: pay)
+        router.on(API.Site.pay, use: pay)
     }
 
     @Sendable func pay(_ request: Request, context: AppRequestContext) async throws -> Response {

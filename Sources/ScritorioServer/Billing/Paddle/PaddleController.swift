@@ -19,26 +19,13 @@ struct PaddleController: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
 
-    struct CheckoutResponse: Codable, Sendable {
-        var provider: String
-        var plan: String
-        var transactionId: String
-        var checkoutUrl: String
-    }
-    struct VerifyRequest: Decodable { var transactionId: String? }
-    struct VerifyResponse: Codable, Sendable {
-        var success: Bool
-        var plan: String
-        var transactionId: String
-    }
-
     var product: RouteCollection<AuthenticatedContext> {
         RouteCollection(context: AuthenticatedContext.self)
-            .post("billing/paddle/verify", use: verify)
+            .on(API.Billing.paddleVerify, use: verify)
     }
 
     var functions: RouteCollection<AuthenticatedContext> {
-        RouteCollection(context: AuthenticatedContext.self).post("paddle-verify", use: verify)
+        RouteCollection(context: AuthenticatedContext.self).on(API.Functions.paddleVerify, use: verify)
     }
 
     /// A Paddle transaction for `plan` with the user id in `custom_data` (`POST /v1/checkout` routes here).
@@ -57,9 +44,9 @@ struct PaddleController: Sendable {
         return CheckoutResponse(provider: "paddle", plan: code, transactionId: transaction.id, checkoutUrl: url)
     }
 
-    @Sendable func verify(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<VerifyResponse> {
+    @Sendable func verify(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<PaddleVerifyResponse> {
         let identity = context.identity
-        let body = try await JSONBody.decode(VerifyRequest.self, from: request, context: context)
+        let body = try await JSONBody.decode(PaddleVerifyRequest.self, from: request, context: context)
         guard let transactionID = body.transactionId, transactionID.hasPrefix("txn_"), transactionID.count <= 64 else {
             throw APIError(.badRequest, .validationFailed, "Missing or invalid transactionId")
         }
@@ -90,7 +77,7 @@ struct PaddleController: Sendable {
             }
             return try await MemberRepository.find(userID: identity.userID, on: db)?.plan ?? .free
         }
-        return JSONResponse(VerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
+        return JSONResponse(PaddleVerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
     }
 
     /// Maps Paddle API failures to clear errors (never a 500): unknown ids are 404, the rest 502.

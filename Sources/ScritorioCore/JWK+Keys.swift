@@ -2,35 +2,9 @@ import Crypto
 import Foundation
 import _CryptoExtras
 
-/// One JSON Web Key as published in a JWKS document.
-public struct JWK: Codable, Sendable, Equatable {
-    public var kty: String
-    public var kid: String?
-    public var alg: String?
-    public var use: String?
-    public var key_ops: [String]?
-    public var crv: String?
-    public var x: String?
-    public var y: String?
-    public var n: String?
-    public var e: String?
-
-    public init(
-        kty: String, kid: String?, alg: String?, use: String? = "sig", key_ops: [String]? = ["verify"],
-        crv: String? = nil, x: String? = nil, y: String? = nil, n: String? = nil, e: String? = nil
-    ) {
-        self.kty = kty
-        self.kid = kid
-        self.alg = alg
-        self.use = use
-        self.key_ops = key_ops
-        self.crv = crv
-        self.x = x
-        self.y = y
-        self.n = n
-        self.e = e
-    }
-
+/// Keys of the JWT signers: a JWK from a key, and the key a published JWK describes (server-side only; the SDK
+/// needs just the data types and Ed25519, which live in ScritorioModels).
+extension JWK {
     /// The public JWK of a P-256 key.
     public init(p256 key: P256.Signing.PublicKey, kid: String) {
         let point = key.x963Representation.dropFirst()
@@ -74,12 +48,7 @@ public struct JWK: Codable, Sendable, Equatable {
     }
 }
 
-/// A JWKS document: `{"keys": [...]}`.
-public struct JWKS: Codable, Sendable, Equatable {
-    public var keys: [JWK]
-
-    public init(keys: [JWK]) { self.keys = keys }
-
+extension JWKS {
     /// The keys Scritorio can verify with; unknown key types are skipped, not fatal.
     public var keySet: JWTKeySet { JWTKeySet(keys.compactMap { $0.verificationKey() }) }
 }
