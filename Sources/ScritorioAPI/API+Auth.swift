@@ -33,7 +33,7 @@ extension API {
         /// `GET /auth/v1/.well-known/jwks.json`: the keys that sign access tokens.
         public static let jwks = Endpoint<NoBody, JWKS>(.get, .auth, ".well-known/jwks.json")
         /// `GET /auth/v1/settings`: which sign-in methods are on.
-        public static let settings = Endpoint<NoBody, JSONValue>(.get, .auth, "settings")
+        public static let settings = Endpoint<NoBody, AuthSettings>(.get, .auth, "settings")
         /// `GET /auth/v1/health`: the auth API's name.
         public static let health = Endpoint<NoBody, JSONValue>(.get, .auth, "health")
         /// `GET /auth/v1/authorize`: browser OAuth's start. Not served yet: 404 without asking for `apikey`.

@@ -34,7 +34,7 @@ public enum API {
         /// `POST /functions/v1/paddle-verify`: the seed's name of ``Billing/paddleVerify``.
         public static let paddleVerify = Endpoint<PaddleVerifyRequest, PaddleVerifyResponse>(.post, .functions, "paddle-verify")
         /// `POST /functions/v1/paddle-webhook`: the seed's address of ``Webhooks/paddle``.
-        public static let paddleWebhook = Endpoint<OpaqueBody, JSONValue>(.post, .functions, "paddle-webhook")
+        public static let paddleWebhook = Endpoint<OpaqueBody, WebhookAck>(.post, .functions, "paddle-webhook")
 
         static let routes = [
             memberInit.route, memberInitGet.route, memberGet.route, memberGetGet.route, paddleVerify.route, paddleWebhook.route,
@@ -103,9 +103,9 @@ public enum API {
     /// `/admin/v1`: the operator's API (bearer `SCRITORIO_ADMIN_TOKEN`).
     public enum Admin {
         /// `GET /admin/v1/users/:id/ai-limits`: a user's AI limit overrides.
-        public static let aiLimits = Endpoint<NoBody, JSONValue>(.get, .admin, "users/:id/ai-limits")
+        public static let aiLimits = Endpoint<NoBody, AILimitsResponse>(.get, .admin, "users/:id/ai-limits")
         /// `PUT /admin/v1/users/:id/ai-limits`: sets them (`null` or a missing member falls back to the plan).
-        public static let setAILimits = Endpoint<JSONValue, JSONValue>(.put, .admin, "users/:id/ai-limits")
+        public static let setAILimits = Endpoint<AILimitsRequest, AILimitsResponse>(.put, .admin, "users/:id/ai-limits")
 
         static let routes = [aiLimits.route, setAILimits.route]
     }
@@ -113,9 +113,9 @@ public enum API {
     /// `/webhooks`: the payment providers' notifications (signed; the body is the provider's).
     public enum Webhooks {
         /// `POST /webhooks/paddle`.
-        public static let paddle = Endpoint<OpaqueBody, JSONValue>(.post, .webhooks, "paddle")
+        public static let paddle = Endpoint<OpaqueBody, WebhookAck>(.post, .webhooks, "paddle")
         /// `POST /webhooks/lemonsqueezy`.
-        public static let lemonSqueezy = Endpoint<OpaqueBody, JSONValue>(.post, .webhooks, "lemonsqueezy")
+        public static let lemonSqueezy = Endpoint<OpaqueBody, WebhookAck>(.post, .webhooks, "lemonsqueezy")
 
         static let routes = [paddle.route, lemonSqueezy.route]
     }

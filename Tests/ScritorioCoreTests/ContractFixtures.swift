@@ -113,5 +113,15 @@ enum ContractFixtures {
         HealthResponse(status: "ok", version: "0.1.0", authMode: "built-in", store: .init(kind: "sqlite", ok: true, schemaVersion: 7, error: nil))
     }
 
+    static var settings: AuthSettings {
+        AuthSettings(external: ["email": true, "phone": false, "google": true], disable_signup: false, mailer_autoconfirm: false,
+                     phone_autoconfirm: false, sms_provider: "")
+    }
+    static var ack: WebhookAck { WebhookAck(received: true, duplicate: false) }
+    static var limits: AILimitsResponse {
+        AILimitsResponse(
+            userID: userID.description, plan: "pro", overrides: AILimitsRequest(tokensPerDay: 100, requestsPerMinute: nil),
+            effective: .init(tokensPerDay: 100, tokensPerMonth: nil, requestsPerDay: 5_000, requestsPerMinute: 60, audioSecondsPerMonth: 36_000))
+    }
     static let opaqueJSON: JSONValue = .object(["received": .bool(true), "duplicate": .bool(false), "list": .array([.number(1), .null])])
 }

@@ -82,7 +82,7 @@ struct ContractRoundTripTests {
         RoundTrip(API.Auth.followLink),
         RoundTrip(API.Auth.logout),
         RoundTrip(API.Auth.jwks) { try answered(API.Auth.jwks, F.jwks) },
-        RoundTrip(API.Auth.settings) { try answered(API.Auth.settings, F.opaqueJSON) },
+        RoundTrip(API.Auth.settings) { try answered(API.Auth.settings, F.settings) },
         RoundTrip(API.Auth.health) { try answered(API.Auth.health, F.opaqueJSON) },
         // Not served yet: no body either way.
         RoundTrip(API.Auth.authorize),
@@ -104,7 +104,7 @@ struct ContractRoundTripTests {
             try sent(API.Functions.paddleVerify, PaddleVerifyRequest(transactionId: "txn_1"))
             try answered(API.Functions.paddleVerify, PaddleVerifyResponse(success: true, plan: "pro", transactionId: "txn_1"))
         },
-        RoundTrip(API.Functions.paddleWebhook) { try answered(API.Functions.paddleWebhook, F.opaqueJSON) },
+        RoundTrip(API.Functions.paddleWebhook) { try answered(API.Functions.paddleWebhook, F.ack) },
         // Members
         RoundTrip(API.Members.me) { try answered(API.Members.me, F.me) },
         RoundTrip(API.Members.initialize) {
@@ -165,14 +165,14 @@ struct ContractRoundTripTests {
         RoundTrip(API.AI.otherGet),
         RoundTrip(API.AI.otherPost),
         // Admin
-        RoundTrip(API.Admin.aiLimits) { try answered(API.Admin.aiLimits, F.opaqueJSON) },
+        RoundTrip(API.Admin.aiLimits) { try answered(API.Admin.aiLimits, F.limits) },
         RoundTrip(API.Admin.setAILimits) {
-            try sent(API.Admin.setAILimits, .object(["tokens_per_day": .number(100), "requests_per_minute": .null]))
-            try answered(API.Admin.setAILimits, F.opaqueJSON)
+            try sent(API.Admin.setAILimits, AILimitsRequest(tokensPerDay: 100, requestsPerMinute: nil))
+            try answered(API.Admin.setAILimits, F.limits)
         },
         // Webhooks
-        RoundTrip(API.Webhooks.paddle) { try answered(API.Webhooks.paddle, F.opaqueJSON) },
-        RoundTrip(API.Webhooks.lemonSqueezy) { try answered(API.Webhooks.lemonSqueezy, F.opaqueJSON) },
+        RoundTrip(API.Webhooks.paddle) { try answered(API.Webhooks.paddle, F.ack) },
+        RoundTrip(API.Webhooks.lemonSqueezy) { try answered(API.Webhooks.lemonSqueezy, WebhookAck(received: true, duplicate: true)) },
     ]
 
     @Test("every endpoint round-trips", arguments: cases)

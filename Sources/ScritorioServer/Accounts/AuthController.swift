@@ -83,16 +83,16 @@ struct AuthController: Sendable {
         return JSONResponse(try await auth.updateUser(context.identity, body, ip: ip(request, context)))
     }
 
-    @Sendable func recover(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
+    @Sendable func recover(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyBody> {
         let body = try await JSONBody.decode(RecoverRequest.self, from: request, context: context)
         try await auth.recover(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context))
-        return JSONResponse(EmptyObject())
+        return JSONResponse(EmptyBody())
     }
 
-    @Sendable func resend(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyObject> {
+    @Sendable func resend(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyBody> {
         let body = try await JSONBody.decode(ResendRequest.self, from: request, context: context)
         try await auth.resend(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context))
-        return JSONResponse(EmptyObject())
+        return JSONResponse(EmptyBody())
     }
 
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SessionResponse> {
@@ -144,16 +144,8 @@ struct AuthController: Sendable {
         JSONResponse(auth.keys.jwks, headers: [.cacheControl: "public, max-age=600"])
     }
 
-    struct Settings: Codable, Sendable {
-        var external: [String: Bool]
-        var disable_signup: Bool
-        var mailer_autoconfirm: Bool
-        var phone_autoconfirm: Bool
-        var sms_provider: String
-    }
-
-    @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Settings> {
-        JSONResponse(Settings(
+    @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AuthSettings> {
+        JSONResponse(AuthSettings(
             external: ["email": true, "phone": false, "google": !auth.config.effectiveGoogleClientIDs.isEmpty],
             disable_signup: false, mailer_autoconfirm: auth.config.autoconfirm, phone_autoconfirm: false, sms_provider: ""))
     }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import ScritorioAPI
 import ScritorioCore
 import ScritorioStore
@@ -18,13 +17,6 @@ struct AIAdminController: Sendable {
             .on(API.Admin.setAILimits, use: put)
     }
 
-    struct LimitsBody: Decodable {
-        var tokens_per_day: Int64?
-        var tokens_per_month: Int64?
-        var requests_per_minute: Int64?
-        var audio_seconds_per_month: Int64?
-    }
-
     func user(_ context: AppRequestContext) throws -> UserID {
         guard let text = context.parameters.get("id"), let user = UserID(text) else {
             throw APIError.validation("The user id must be a UUID")
@@ -32,44 +24,36 @@ struct AIAdminController: Sendable {
         return user
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        return try await render(try user(context))
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AILimitsResponse> {
+        JSONResponse(try await answer(try user(context)))
     }
 
-    @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AILimitsResponse> {
         let user = try user(context)
-        let body = try await JSONBody.decode(LimitsBody.self, from: request, context: context)
-        for value in [body.tokens_per_day, body.tokens_per_month, body.requests_per_minute, body.audio_seconds_per_month] {
+        let body = try await JSONBody.decode(AILimitsRequest.self, from: request, context: context)
+        for value in [body.tokensPerDay, body.tokensPerMonth, body.requestsPerMinute, body.audioSecondsPerMonth] {
             if let value, value < 0 || value > 1 << 50 { throw APIError.validation("Limits must be whole numbers from 0 to 2^50, or null") }
         }
         let overrides = AILimitOverrides(
-            tokensPerDay: body.tokens_per_day, tokensPerMonth: body.tokens_per_month,
-            requestsPerMinute: body.requests_per_minute, audioSecondsPerMonth: body.audio_seconds_per_month)
+            tokensPerDay: body.tokensPerDay, tokensPerMonth: body.tokensPerMonth,
+            requestsPerMinute: body.requestsPerMinute, audioSecondsPerMonth: body.audioSecondsPerMonth)
         let plan = try await gateway.plan(for: user)
         let now = gateway.now()
         try await gateway.database.transaction { try await AIRepository.setOverrides(userID: user, overrides, plan: plan.code, now: now, on: $0) }
-        return try await render(user)
+        return JSONResponse(try await answer(user))
     }
 
-    func render(_ user: UserID) async throws -> Response {
+    func answer(_ user: UserID) async throws -> AILimitsResponse {
         let plan = try await gateway.plan(for: user)
         let overrides = try await gateway.database.read { try await AIRepository.state(userID: user, on: $0) }?.overrides ?? AILimitOverrides()
         let effective = plan.effectiveLimits(overrides)
-        func number(_ value: Int64?) -> Any { value.map { NSNumber(value: $0) } ?? NSNull() }
-        let body: [String: Any] = [
-            "user_id": user.description,
-            "plan": plan.code,
-            "tokens_per_day": number(overrides.tokensPerDay),
-            "tokens_per_month": number(overrides.tokensPerMonth),
-            "requests_per_minute": number(overrides.requestsPerMinute),
-            "audio_seconds_per_month": number(overrides.audioSecondsPerMonth),
-            "effective": [
-                "tokens_per_day": number(effective.tokensPerDay), "tokens_per_month": number(effective.tokensPerMonth),
-                "requests_per_day": number(effective.requestsPerDay), "requests_per_minute": number(effective.requestsPerMinute),
-                "audio_seconds_per_month": number(effective.audioSecondsPerMonth),
-            ],
-        ]
-        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: data)))
+        return AILimitsResponse(
+            userID: user.description, plan: plan.code,
+            overrides: AILimitsRequest(
+                tokensPerDay: overrides.tokensPerDay, tokensPerMonth: overrides.tokensPerMonth,
+                requestsPerMinute: overrides.requestsPerMinute, audioSecondsPerMonth: overrides.audioSecondsPerMonth),
+            effective: AILimitsResponse.Effective(
+                tokensPerDay: effective.tokensPerDay, tokensPerMonth: effective.tokensPerMonth, requestsPerDay: effective.requestsPerDay,
+                requestsPerMinute: effective.requestsPerMinute, audioSecondsPerMonth: effective.audioSecondsPerMonth))
     }
 }

@@ -50,6 +50,3 @@ struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(body))))
     }
 }
-
-/// `{}`.
-struct EmptyObject: Codable, Sendable {}

@@ -18,17 +18,12 @@ struct WebhookIngest<Provider: WebhookProvider>: Sendable {
     /// Bodies are a few KB; a generous cap still bounds memory per request.
     static var maxBytes: Int { 1 << 20 }
 
-    struct Ack: Codable, Sendable {
-        var received: Bool
-        var duplicate: Bool
-    }
-
     /// The ingest served at `endpoint` (a provider may post to more than one address).
-    func routes<Body>(at endpoint: Endpoint<OpaqueBody, Body>) -> RouteCollection<AppRequestContext> {
+    func routes(at endpoint: Endpoint<OpaqueBody, WebhookAck>) -> RouteCollection<AppRequestContext> {
         RouteCollection(context: AppRequestContext.self).on(endpoint, use: receive)
     }
 
-    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<Ack> {
+    @Sendable func receive(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<WebhookAck> {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: Self.maxBytes)
@@ -39,7 +34,7 @@ struct WebhookIngest<Provider: WebhookProvider>: Sendable {
         try provider.verify(headers: request.headers, body: body, now: now(), logger: logger)
         let event = try provider.event(body: body, receivedAt: now(), logger: logger)
         let stored = try await database.transaction { db in try await WebhookEventRepository.insert(event, on: db) }
-        return JSONResponse(Ack(received: true, duplicate: !stored))
+        return JSONResponse(WebhookAck(received: true, duplicate: !stored))
     }
 }
 

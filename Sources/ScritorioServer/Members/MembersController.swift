@@ -39,9 +39,9 @@ struct MembersController: Sendable {
         }
     }
 
-    @Sendable func memberInitFunction(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EmptyObject> {
+    @Sendable func memberInitFunction(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EmptyBody> {
         _ = try await initMember(context.identity)
-        return JSONResponse(EmptyObject())
+        return JSONResponse(EmptyBody())
     }
 
     @Sendable func memberGetFunction(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MemberEnvelope> {
