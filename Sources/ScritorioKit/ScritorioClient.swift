@@ -76,13 +76,15 @@ public final class ScritorioClient: Sendable {
         let answer: AccountUser?? = await withCheckedContinuation { continuation in
             race.continuation = continuation
             let timer = Task {
-                try? await Task.sleep(for: timeout)
+                // A cancelled sleep means the restore answered first: the timer must then say nothing (answering
+                // "no user" here raced the restored session and signed a restored user out).
+                do { try await Task.sleep(for: timeout) } catch { return }
                 race.answer(nil)
             }
             Task {
                 let user = await restore.value
-                timer.cancel()
                 race.answer(.some(user))
+                timer.cancel()
             }
         }
         if let restored = answer {

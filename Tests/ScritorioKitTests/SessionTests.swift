@@ -170,6 +170,19 @@ struct SessionTests {
         #expect(seen.last == .signedIn(Self.user))
     }
 
+    @Test("a restore that answers at once always wins start-up: the cancelled timer never answers signed-out")
+    func startupRestoreWins() async throws {
+        // A stored session far from expiry restores without a request, as fast as it can.
+        let server = ScriptedServer { _ in (500, "{}") }
+        for _ in 0..<300 {
+            let storage = InMemorySessionStorage()
+            try Self.stored(storage, expiresAt: Date().addingTimeInterval(3600))
+            let client = ScritorioClient(url: Self.url, publishableKey: "k", storage: storage, transport: server.transport)
+            #expect(await client.start() == Self.user)
+        }
+        #expect(server.requests.withLock { $0.isEmpty })
+    }
+
     @Test("start-up without a stored session announces signed-out at once")
     func startupEmpty() async throws {
         let server = ScriptedServer { _ in (500, "{}") }
