@@ -1,8 +1,5 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
 import Logging
-import ScritorioAPI
 import ScritorioCore
 import ScritorioProviders
 import ScritorioStore
@@ -68,7 +65,8 @@ struct AIGateway: Sendable {
         return anchor
     }
 
-    /// Reserves `estimate` against the caller's allowance, or throws the 429 that says which limit is reached.
+    /// Reserves `estimate` against the caller's allowance, or records and throws the `AIRefusal` that says which
+    /// limit is reached.
     func reserve(
         user: UserID, plan: AIPlan, model: String, operation: AIOperation, estimate: AIUsage, requestID: String
     ) async throws -> AITicket {
@@ -91,59 +89,14 @@ struct AIGateway: Sendable {
             }
         }
         guard let reserved else {
-            let refusal = refusal(stored, plan: plan, periods: periods, estimate: estimate, at: started)
+            let refusal = AIRefusal(stored, plan: plan, periods: periods, estimate: estimate, at: started)
             let event = AIUsageEvent(
                 userID: user, model: model, endpoint: operation.rawValue, usage: AIUsage(), costMicros: 0, requestID: requestID,
-                latencyMs: 0, status: 429, outcome: refusal.code == "insufficient_quota" ? .quotaExceeded : .rateLimited)
+                latencyMs: 0, status: 429, outcome: refusal.outcome)
             try await database.writeOne { try await AIRepository.insert(event, now: started, on: $0) }
             throw refusal
         }
         return AITicket(gateway: self, reservation: reserved, model: model, operation: operation, requestID: requestID)
-    }
-
-    /// Which limit refused the reservation, from the row as read after the refusal (the decision itself was the
-    /// atomic write).
-    func refusal(_ stored: AIPlanState?, plan: AIPlan, periods: AIPeriods, estimate: AIUsage, at now: Date) -> OpenAIError {
-        let state = stored?.current(periods)
-        let limits = plan.effectiveLimits(state?.overrides ?? AILimitOverrides())
-        let tokens = estimate.totalTokens
-        if let rpm = limits.requestsPerMinute, (state?.minuteRequests ?? 0) + 1 > rpm {
-            var error = OpenAIError(
-                status: .tooManyRequests, message: "Rate limit reached: \(rpm) requests per minute. Try again shortly.",
-                type: "requests", code: "rate_limit_exceeded")
-            let wait = max(1, Int((periods.minuteStart.timeIntervalSince1970 + 60 - now.timeIntervalSince1970).rounded(.up)))
-            error.headers[.retryAfter] = String(wait)
-            error.headers[AIHeaders.shouldRetry] = "true"
-            return error
-        }
-        func quota(_ what: String, limit: Int64, resets: Date) -> OpenAIError {
-            var error = OpenAIError(
-                status: .tooManyRequests,
-                message: "You exceeded your \(what) allowance (\(limit)) on the \(plan.code) plan; it resets at \(WireDate.format(resets)).",
-                type: "insufficient_quota", code: "insufficient_quota")
-            error.headers[.retryAfter] = String(max(1, Int((resets.timeIntervalSince(now)).rounded(.up))))
-            error.headers[AIHeaders.shouldRetry] = "false"
-            error.headers[AIHeaders.quotaReset] = WireDate.format(resets)
-            return error
-        }
-        if let limit = limits.requestsPerDay, (state?.dayRequests ?? 0) + 1 > limit {
-            return quota("daily request", limit: limit, resets: periods.dayEnd)
-        }
-        if let limit = limits.tokensPerDay, (state.map { $0.dayTokensUsed + $0.dayTokensReserved } ?? 0) + tokens > limit {
-            return quota("daily token", limit: limit, resets: periods.dayEnd)
-        }
-        if let limit = limits.tokensPerMonth, (state.map { $0.monthTokensUsed + $0.monthTokensReserved } ?? 0) + tokens > limit {
-            return quota("monthly token", limit: limit, resets: periods.monthEnd)
-        }
-        if let limit = limits.audioSecondsPerMonth,
-            (state.map { $0.monthAudioUsed + $0.monthAudioReserved } ?? 0) + estimate.audioSeconds > limit
-        {
-            return quota("monthly audio seconds", limit: limit, resets: periods.monthEnd)
-        }
-        // Another request settled in between; the allowance has room again.
-        var error = OpenAIError(status: .tooManyRequests, message: "The allowance is busy; try again.", type: "requests", code: "rate_limit_exceeded")
-        error.headers[.retryAfter] = "1"
-        return error
     }
 
     /// Settles `reservation` to what `result` costs (`AISettlementRule`), writes the usage event and moves the

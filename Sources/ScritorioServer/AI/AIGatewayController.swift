@@ -49,6 +49,8 @@ struct AIGatewayController: Sendable {
             return response
         } catch let error as OpenAIError {
             return error.response(requestID: requestID)
+        } catch let refusal as AIRefusal {
+            return OpenAIError(refusal).response(requestID: requestID)
         } catch {
             gateway.logger.error("AI gateway failure", metadata: ["request_id": "\(requestID)", "error": "\(String(reflecting: error))"])
             return OpenAIError(status: .internalServerError, message: "The gateway failed; try again.", type: "server_error", code: "internal_error")
