@@ -82,14 +82,16 @@ struct AISettlementRetryTests {
             try await Self.refuseLedger(h.base.database)
             // A settlement retried with a short patience while the store keeps refusing: it ends, nothing written.
             let job = AIRepository.Settlement(
-                reservation: AIReservation(userID: user, periods: AIPeriods(anchor: Date(), now: Date()), estimate: AIUsage(inputTokens: 1)),
+                reservation: AIReservation(
+                    userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: Date(), now: Date()),
+                    estimate: AIUsage(inputTokens: 1), at: Date()),
                 actual: AIUsage(inputTokens: 1),
                 event: AIUsageEvent(
                     userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 1), costMicros: 0,
-                    requestID: "req_background", latencyMs: 1, status: 200, outcome: "ok"),
+                    requestID: "req_background", latencyMs: 1, status: 200, outcome: .ok),
                 now: Date())
             let started = ContinuousClock.now
-            await AIWriteQueue.settleInBackground(
+            await AISettlementWriter.settleInBackground(
                 job, database: h.base.database, logger: Logger(label: "scritorio.test"),
                 retry: .init(first: .milliseconds(20), longest: .milliseconds(80), patience: .milliseconds(300)))
             #expect(ContinuousClock.now - started >= .milliseconds(300))
@@ -104,14 +106,16 @@ struct AISettlementRetryTests {
             let logger = Logger(label: "scritorio.test")
             let now = Date()
             let job = AIRepository.Settlement(
-                reservation: AIReservation(userID: user, periods: AIPeriods(anchor: now, now: now), estimate: AIUsage(inputTokens: 5)),
+                reservation: AIReservation(
+                    userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: now, now: now),
+                    estimate: AIUsage(inputTokens: 5), at: now),
                 actual: AIUsage(inputTokens: 5),
                 event: AIUsageEvent(
                     userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 5), costMicros: 0,
-                    requestID: "req_twice", latencyMs: 1, status: 200, outcome: "ok"),
+                    requestID: "req_twice", latencyMs: 1, status: 200, outcome: .ok),
                 now: now)
-            #expect(await AIWriteQueue.settleAlone(job, database: h.base.database, logger: logger) == .written)
-            #expect(await AIWriteQueue.settleAlone(job, database: h.base.database, logger: logger) == .alreadyWritten)
+            #expect(await AISettlementWriter.settle(job, database: h.base.database, logger: logger) == .written)
+            #expect(await AISettlementWriter.settle(job, database: h.base.database, logger: logger) == .alreadyWritten)
             #expect(try await h.events(user).map(\.requestID) == ["req_twice"], "one ledger row")
         }
     }

@@ -11,11 +11,11 @@ import Testing
 struct AIWriteQueueTests {
     static let anchor = Date(timeIntervalSince1970: 1_790_000_000)
 
-    static func jobs(_ user: UserID, limits: AILimits, estimates: [Int64], now: Date) -> [AIWriteQueue.ReserveJob] {
+    static func jobs(_ user: UserID, limits: AILimits, estimates: [Int64], now: Date) -> [AIReservation] {
         estimates.map {
-            AIWriteQueue.ReserveJob(
+            AIReservation(
                 userID: user, plan: "free", limits: limits, periods: AIPeriods(anchor: anchor, now: now),
-                estimate: AIUsage(inputTokens: $0), now: now)
+                estimate: AIUsage(inputTokens: $0), at: now)
         }
     }
 
@@ -60,7 +60,7 @@ struct AIWriteQueueTests {
             let tight = AILimits(tokensPerDay: 50), loose = AILimits(tokensPerDay: 1_000)
             // Users 0-38 ask for 60 under a 50 limit (refused) when odd, 30 (granted) when even; user 39 asks twice,
             // once under each limit: 30 under the tight one fits, then 30 more under the loose one fits too.
-            var batch: [AIWriteQueue.ReserveJob] = []
+            var batch: [AIReservation] = []
             for (index, user) in users.dropLast().enumerated() {
                 batch += Self.jobs(user, limits: tight, estimates: [index % 2 == 1 ? 60 : 30], now: now)
             }

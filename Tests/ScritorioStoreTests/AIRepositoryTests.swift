@@ -17,7 +17,7 @@ struct AIRepositoryTests {
     static func event(_ user: UserID, _ usage: AIUsage) -> AIUsageEvent {
         AIUsageEvent(
             userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: usage, costMicros: usage.totalTokens,
-            requestID: "req_" + UUID().uuidString, latencyMs: 1, status: 200, outcome: "ok")
+            requestID: "req_" + UUID().uuidString, latencyMs: 1, status: 200, outcome: .ok)
     }
 
     @Test("simultaneous requests never settle more than the allowance", arguments: TestStores.kinds)

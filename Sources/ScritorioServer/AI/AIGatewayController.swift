@@ -50,6 +50,8 @@ struct AIGatewayController: Sendable {
             return response
         } catch let error as OpenAIError {
             return error.response(requestID: requestID)
+        } catch let refusal as AIRefusal {
+            return OpenAIError(refusal).response(requestID: requestID)
         } catch {
             gateway.logger.error("AI gateway failure", metadata: ["request_id": "\(requestID)", "error": "\(String(reflecting: error))"])
             return OpenAIError(status: .internalServerError, message: "The gateway failed; try again.", type: "server_error", code: "internal_error")
@@ -176,30 +178,29 @@ struct AIGatewayController: Sendable {
 
     // MARK: Upstream
 
-    /// Calls the upstream and answers: buffered for JSON, relayed event by event for `text/event-stream`.
-    func forward(_ call: OpenAIUpstreamRequest, ticket: AIGateway.Ticket, upstream: OpenAIUpstream, stripUsageChunk: Bool) async throws -> Response {
-        let settlement = SettlementGuard(gateway: gateway, ticket: ticket)
+    /// Calls the upstream and answers: buffered for JSON, relayed event by event for `text/event-stream`. What
+    /// became of the call settles the ticket once (`AISettlementRule` decides what it costs); this only tells
+    /// which result it was and answers it in OpenAI's shape.
+    func forward(_ call: OpenAIUpstreamRequest, ticket: AITicket, upstream: OpenAIUpstream, stripUsageChunk: Bool) async throws -> Response {
         let response: OpenAIUpstreamResponse
         do {
             response = try await upstream.send(call)
         } catch OpenAIUpstreamError.timeout {
-            // Sent and not answered in time: the upstream may have done (and billed) the work, so the reservation
-            // is charged, as for a stream cut short.
-            await settlement.settle(usage: nil, status: 504, outcome: "timeout")
+            await ticket.settle(.timedOut)
             throw OpenAIError.timeout
         } catch is CancellationError {
-            await settlement.settle(usage: nil, status: 499, outcome: "cancelled")
+            await ticket.settle(.cancelled)
             throw CancellationError()
         } catch OpenAIUpstreamError.abandoned {
-            await settlement.settle(usage: AIUsage(), status: 499, outcome: "cancelled")
+            await ticket.settle(.abandoned)
             throw CancellationError()
         } catch OpenAIUpstreamError.interrupted(let what) {
             gateway.logger.warning("AI upstream call interrupted", metadata: ["request_id": "\(ticket.requestID)", "error": "\(what)"])
-            await settlement.settle(usage: nil, status: 502, outcome: "interrupted")
+            await ticket.settle(.interrupted)
             throw OpenAIError.unreachable
         } catch {
             gateway.logger.warning("AI upstream unreachable", metadata: ["request_id": "\(ticket.requestID)", "error": "\(error)"])
-            await settlement.settle(usage: AIUsage(), status: 502, outcome: "unreachable")
+            await ticket.settle(.unreachable)
             throw OpenAIError.unreachable
         }
         var headers = HTTPFields()
@@ -215,20 +216,19 @@ struct AIGatewayController: Sendable {
             do {
                 body = try await response.body.collect(upTo: 64 << 20)
             } catch {
-                // Part of an answer may have been produced: the reservation is charged.
-                await settlement.settle(usage: nil, status: 504, outcome: "failed")
+                await ticket.settle(.bodyCut)
                 throw OpenAIError.timeout
             }
             if response.status == 401 {
                 gateway.logger.error("AI upstream rejected the gateway's API key", metadata: ["request_id": "\(ticket.requestID)"])
-                await settlement.settle(usage: AIUsage(), status: 502, outcome: "upstream_auth")
+                await ticket.settle(.keyRejected)
                 throw OpenAIError.upstreamCredentials
             }
             if response.status >= 400 {
-                // Upstream errors pass through as they are; OpenAI does not bill them, so nothing is owed.
-                await settlement.settle(usage: AIUsage(), status: response.status, outcome: "upstream_error")
+                // Upstream errors pass through as they are.
+                await ticket.settle(.upstreamError(status: response.status))
             } else {
-                await settlement.settle(usage: AIUsage.parse(body.readableBytesView), status: response.status, outcome: "ok")
+                await ticket.settle(.answered(status: response.status, usage: AIUsage.parse(body.readableBytesView)))
             }
             return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: body))
         }
@@ -236,35 +236,33 @@ struct AIGatewayController: Sendable {
         let upstreamBody = response.body
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var scanner = SSEUsageScanner(stripUsageChunk: stripUsageChunk)
-            var outcome = "ok"
+            var clientLeft = false
             do {
                 relay: for try await chunk in upstreamBody {
                     let out = scanner.consume(chunk.readableBytesView)
                     guard !out.isEmpty else { continue }
                     // Settled before the client sees the end, so its next look at /v1/me/usage already shows it.
-                    if scanner.finished { await settlement.settle(usage: scanner.usage, status: 200, outcome: "ok") }
+                    if scanner.finished { await ticket.settle(.answered(status: 200, usage: scanner.usage)) }
                     do {
                         try await writer.write(ByteBuffer(bytes: out))
                     } catch {
                         // The client went away: leaving the loop drops the upstream body, which cancels the call.
-                        outcome = "cancelled"
+                        clientLeft = true
                         break relay
                     }
                 }
-                if outcome == "ok" {
+                if !clientLeft {
                     let rest = scanner.flush()
                     if !rest.isEmpty { try? await writer.write(ByteBuffer(bytes: rest)) }
                 }
+                await ticket.settle(clientLeft ? .clientLeft(usage: scanner.usage) : .answered(status: 200, usage: scanner.usage))
             } catch {
-                outcome = "failed"
-                await settlement.settle(usage: scanner.usage, status: 200, outcome: outcome)
+                await ticket.settle(.streamCut(usage: scanner.usage))
                 let failure = OpenAIError(
                     status: .badGateway, message: "The upstream stream ended unexpectedly.", type: "server_error", code: "upstream_stream_failed")
                 try? await writer.write(ByteBuffer(string: "data: \(failure.body)\n\n"))
             }
-            // A stream that ended early without its usage chunk is charged its reservation.
-            await settlement.settle(usage: scanner.usage, status: 200, outcome: outcome)
-            if outcome != "cancelled" { try await writer.finish(nil) }
+            if !clientLeft { try await writer.finish(nil) }
         })
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ScritorioAPI
 
 /// An error of the `/ai/v1` surface, rendered in OpenAI's shape (`{"error":{"message","type","param","code"}}`)
 /// with OpenAI's status codes, so the official clients raise the matching exception.
@@ -83,4 +84,30 @@ enum AIHeaders {
     static let upstreamRequestID = HTTPField.Name("x-upstream-request-id")!
     static let shouldRetry = HTTPField.Name("x-should-retry")!
     static let quotaReset = HTTPField.Name("x-quota-reset")!
+}
+
+extension OpenAIError {
+    /// A refused reservation as OpenAI's 429: the per-minute limit (and a busy allowance) retryable, a used-up
+    /// allowance not before it resets, which `x-quota-reset` tells.
+    init(_ refusal: AIRefusal) {
+        switch refusal {
+        case .perMinute(let limit, let retryAfter):
+            self.init(
+                status: .tooManyRequests, message: "Rate limit reached: \(limit) requests per minute. Try again shortly.",
+                type: "requests", code: "rate_limit_exceeded")
+            headers[.retryAfter] = String(retryAfter)
+            headers[AIHeaders.shouldRetry] = "true"
+        case .quota(let what, let limit, let plan, let resets, let retryAfter):
+            self.init(
+                status: .tooManyRequests,
+                message: "You exceeded your \(what) allowance (\(limit)) on the \(plan) plan; it resets at \(WireDate.format(resets)).",
+                type: "insufficient_quota", code: "insufficient_quota")
+            headers[.retryAfter] = String(retryAfter)
+            headers[AIHeaders.shouldRetry] = "false"
+            headers[AIHeaders.quotaReset] = WireDate.format(resets)
+        case .busy:
+            self.init(status: .tooManyRequests, message: "The allowance is busy; try again.", type: "requests", code: "rate_limit_exceeded")
+            headers[.retryAfter] = "1"
+        }
+    }
 }

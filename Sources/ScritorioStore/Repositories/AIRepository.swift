@@ -2,16 +2,27 @@ import Foundation
 import SQLKit
 import ScritorioCore
 
-/// A reservation held against a user's allowance between the conditional write and the settlement.
+/// A reservation against a user's allowance: asked for with the plan's limits in the request's periods, and,
+/// once granted, held until the settlement replaces it by what the request used. The one type from the
+/// reservation's conditional write (alone or grouped) to its settlement.
 public struct AIReservation: Sendable, Equatable {
     public var userID: UserID
+    /// The plan's code, recorded on the user's row.
+    public var plan: String
+    public var limits: AILimits
+    /// The periods it counts in (a settlement after midnight still moves the day it was made in).
     public var periods: AIPeriods
     public var estimate: AIUsage
+    /// When it was asked for (the request's start).
+    public var at: Date
 
-    public init(userID: UserID, periods: AIPeriods, estimate: AIUsage) {
+    public init(userID: UserID, plan: String, limits: AILimits, periods: AIPeriods, estimate: AIUsage, at: Date) {
         self.userID = userID
+        self.plan = plan
+        self.limits = limits
         self.periods = periods
         self.estimate = estimate
+        self.at = at
     }
 }
 
@@ -25,12 +36,12 @@ public struct AIUsageEvent: Sendable, Equatable {
     public var requestID: String
     public var latencyMs: Int64
     public var status: Int
-    /// `ok`, `error`, `cancelled`, `failed`.
-    public var outcome: String
+    /// How the request ended (the column stores its raw value).
+    public var outcome: AIOutcome
 
     public init(
         userID: UserID, model: String, endpoint: String, usage: AIUsage, costMicros: Int64, requestID: String,
-        latencyMs: Int64, status: Int, outcome: String
+        latencyMs: Int64, status: Int, outcome: AIOutcome
     ) {
         self.userID = userID
         self.model = model
@@ -78,6 +89,10 @@ public struct AIPlanState: Sendable, Equatable {
 }
 
 /// `ai_user_plans` (one row per user: overrides, anchor, live counters) and `ai_usage_events` (the ledger).
+///
+/// The ledger has one row per request the gateway decided on, whose `outcome` is an `AIOutcome`: `ok`,
+/// `upstream_error`, `upstream_auth`, `timeout`, `cancelled`, `interrupted`, `unreachable`, `failed` (settled
+/// reservations), `quota_exceeded` and `rate_limited` (refused before the upstream, nothing reserved).
 ///
 /// The allowance is enforced by `reserve`, one conditional UPDATE of the user's row: the counters of periods
 /// that have moved on are reset in the same statement, and the row changes only when every limit still holds
@@ -148,7 +163,14 @@ public enum AIRepository {
                   <= COALESCE(audio_seconds_per_month_override, \(bind: limits.audioSecondsPerMonth ?? unlimited))
             RETURNING user_id
             """).all()
-        return rows.isEmpty ? nil : AIReservation(userID: userID, periods: periods, estimate: estimate)
+        return rows.isEmpty ? nil : AIReservation(userID: userID, plan: plan, limits: limits, periods: periods, estimate: estimate, at: now)
+    }
+
+    /// Reserves `reservation` if every limit still holds; `nil` when one does not.
+    public static func reserve(_ reservation: AIReservation, on db: SQLConnection) async throws -> AIReservation? {
+        try await reserve(
+            userID: reservation.userID, plan: reservation.plan, limits: reservation.limits, periods: reservation.periods,
+            estimate: reservation.estimate, now: reservation.at, on: db)
     }
 
     /// Replaces the reservation by `actual` (zero to release it), writes the usage event, and moves the
@@ -156,25 +178,29 @@ public enum AIRepository {
     /// A use larger than the reservation is charged in full (the ledger tells the truth); the estimate is
     /// built so that this cannot happen for text.
     public static func settle(_ reservation: AIReservation, actual: AIUsage, event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
-        try await updateCounters(reservation, actual: actual, now: now, on: db)
+        try await updateCounters(
+            userID: reservation.userID, day: reservation.periods.dayStart, month: reservation.periods.monthStart,
+            reserved: reservation.estimate, actual: actual, now: now, on: db)
         try await insert(event, now: now, on: db)
         if actual.totalTokens > 0 { try await addMemberTokens(userID: reservation.userID, tokens: actual.totalTokens, now: now, on: db) }
     }
 
-    /// Replaces `reservation` by `actual` in the counters of the periods it was made in.
-    static func updateCounters(_ reservation: AIReservation, actual: AIUsage, now: Date, on db: SQLConnection) async throws {
-        let day = reservation.periods.dayStart, month = reservation.periods.monthStart
-        let reserved = reservation.estimate.totalTokens, used = actual.totalTokens
+    /// Replaces `reserved` by `actual` in the user's counters of the day and month (by their starts) it was
+    /// reserved in; counters that have moved on to a later period are left alone.
+    static func updateCounters(
+        userID: UserID, day: Date, month: Date, reserved estimate: AIUsage, actual: AIUsage, now: Date, on db: SQLConnection
+    ) async throws {
+        let reserved = estimate.totalTokens, used = actual.totalTokens
         try await db.sql.raw("""
             UPDATE ai_user_plans SET
               day_tokens_reserved = day_tokens_reserved - (CASE WHEN day_start = \(bind: day) THEN \(bind: reserved) ELSE 0 END),
               day_tokens_used = day_tokens_used + (CASE WHEN day_start = \(bind: day) THEN \(bind: used) ELSE 0 END),
               month_tokens_reserved = month_tokens_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: reserved) ELSE 0 END),
               month_tokens_used = month_tokens_used + (CASE WHEN period_start = \(bind: month) THEN \(bind: used) ELSE 0 END),
-              month_audio_reserved = month_audio_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: reservation.estimate.audioSeconds) ELSE 0 END),
+              month_audio_reserved = month_audio_reserved - (CASE WHEN period_start = \(bind: month) THEN \(bind: estimate.audioSeconds) ELSE 0 END),
               month_audio_used = month_audio_used + (CASE WHEN period_start = \(bind: month) THEN \(bind: actual.audioSeconds) ELSE 0 END),
               updated_at = \(bind: now)
-            WHERE user_id = \(bind: reservation.userID.rawValue)
+            WHERE user_id = \(bind: userID.rawValue)
             """).run()
     }
 
@@ -216,9 +242,9 @@ public enum AIRepository {
             }
         }
         for (key, sum) in sums {
-            let periods = AIPeriods(dayStart: key.day, dayEnd: key.day, monthStart: key.month, monthEnd: key.month, minuteStart: key.day)
-            let reservation = AIReservation(userID: key.user, periods: periods, estimate: AIUsage(inputTokens: sum.reserved, audioSeconds: sum.audioReserved))
-            try await updateCounters(reservation, actual: AIUsage(inputTokens: sum.used, audioSeconds: sum.audioUsed), now: sum.now, on: db)
+            try await updateCounters(
+                userID: key.user, day: key.day, month: key.month, reserved: AIUsage(inputTokens: sum.reserved, audioSeconds: sum.audioReserved),
+                actual: AIUsage(inputTokens: sum.used, audioSeconds: sum.audioUsed), now: sum.now, on: db)
         }
         var start = 0
         while start < batch.count {
@@ -248,7 +274,7 @@ public enum AIRepository {
                 query.appendInterpolation(unsafeRaw: ", ")
                 query.appendInterpolation(bind: event.status)
                 query.appendInterpolation(unsafeRaw: ", ")
-                query.appendInterpolation(bind: event.outcome)
+                query.appendInterpolation(bind: event.outcome.rawValue)
                 query.appendInterpolation(unsafeRaw: ", ")
                 query.appendInterpolation(bind: item.now)
                 query.appendInterpolation(unsafeRaw: ")")
@@ -274,7 +300,7 @@ public enum AIRepository {
             VALUES (\(bind: event.userID.rawValue), \(bind: event.model), \(bind: event.endpoint), \(bind: event.usage.inputTokens),
               \(bind: event.usage.outputTokens), \(bind: event.usage.totalTokens), \(bind: event.usage.cachedTokens),
               \(bind: event.usage.audioSeconds), \(bind: event.costMicros), \(bind: event.requestID), \(bind: event.latencyMs),
-              \(bind: event.status), \(bind: event.outcome), \(bind: now))
+              \(bind: event.status), \(bind: event.outcome.rawValue), \(bind: now))
             """).run()
     }
 
