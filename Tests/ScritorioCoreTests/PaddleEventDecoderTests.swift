@@ -4,10 +4,10 @@ import Testing
 
 @Suite("Paddle event decoding")
 struct PaddleEventDecoderTests {
-    /// A notification around a fixture's `data` (the official SDK's samples in the shared folder).
+    /// A notification around a fixture's `data` (samples in Paddle's documented shape, in Tests/Fixtures).
     static func notification(_ type: String, customData: [String: Any]? = nil, occurredAt: String = "2024-04-12T10:18:49.621022Z") throws -> Data {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/fixtures/paddle/webhooks/\(type).json").standardized
+            .appendingPathComponent("../Fixtures/paddle/\(type).json").standardized
         var data = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         if let customData { data["custom_data"] = customData }
         let envelope: [String: Any] = [

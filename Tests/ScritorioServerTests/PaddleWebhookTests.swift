@@ -14,8 +14,9 @@ struct PaddleWebhookTests {
     /// A notification built around a fixture's `data`, compact and with a non-ASCII name, as Paddle sends.
     static func body(eventID: String, type: String = "transaction.completed") throws -> String {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/fixtures/paddle/webhooks/transaction.completed.json").standardized
-        let data = (try? String(contentsOf: url, encoding: .utf8)) ?? #"{"id":"txn_01"}"#
+            .appendingPathComponent("../Fixtures/paddle/transaction.completed.json").standardized
+        // A missing fixture fails the test: it must never quietly test less than it says.
+        let data = try String(contentsOf: url, encoding: .utf8)
         let compact = String(decoding: try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: Data(data.utf8))), as: UTF8.self)
         return #"{"event_id":"\#(eventID)","event_type":"\#(type)","occurred_at":"2024-04-12T10:18:49.621022Z","notification_id":"ntf_01","note":"Zoë","data":\#(compact)}"#
     }
