@@ -39,6 +39,8 @@ public struct AppConfig: Sendable {
     public var port = 8080
     public var dataDirectory = "./.scritorio"
     public var sandbox = false
+    /// How the sandbox is run, when `sandbox` is on.
+    public var sandboxOptions = SandboxOptions()
     public var databaseURL: String?
     public var publishableKey: String?
     public var authMode = AuthMode.builtIn
