@@ -5,7 +5,6 @@ import Logging
 import ScritorioAPI
 import ScritorioCore
 import ScritorioProviders
-import ScritorioSandbox
 import ScritorioStore
 import ServiceLifecycle
 
@@ -93,19 +92,8 @@ func buildRouter(
     router.addRoutes(AIGatewayController(gateway: gateway).endpoints, atPath: "/ai/v1")
     router.addRoutes(AIUsageController(gateway: gateway).product, atPath: "/v1")
     router.addRoutes(AIAdminController(gateway: gateway).endpoints, atPath: "/admin/v1")
-    if let sandbox = dependencies.sandbox {
-        router.addRoutes(
-            SandboxRoutes<AppRequestContext>(outbox: sandbox.outbox, google: sandbox.google, now: dependencies.now).endpoints,
-            atPath: "/sandbox")
-        if let paddle = sandbox.paddle {
-            router.addRoutes(paddle.routes(), atPath: "/sandbox/paddle")
-        }
-        if let openAI = sandbox.openAI {
-            router.addRoutes(openAI.routes(), atPath: "/sandbox/openai/v1")
-        }
-        if let lemonSqueezy = sandbox.lemonSqueezy {
-            router.addRoutes(lemonSqueezy.routes(), atPath: "/sandbox/lemonsqueezy")
-        }
+    for mount in dependencies.mounts {
+        router.addRoutes(mount.routes(), atPath: mount.path)
     }
     PagesController(paddle: config.paddle, sandbox: config.sandbox).register(on: router)
     return router
