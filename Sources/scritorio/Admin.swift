@@ -22,7 +22,7 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.config()
-            let logger = Bootstrap.logger("scritorio.admin")
+            let logger = Bootstrap.logger("scritorio.admin", config: config)
             let (action, ids, status, provider, limit) = (self.action, self.ids, self.status, self.provider, self.limit)
             try await AppRuntime.with(config: config, logger: logger) { runtime in
                 let database = runtime.dependencies.database

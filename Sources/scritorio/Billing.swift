@@ -19,7 +19,7 @@ struct Billing: AsyncParsableCommand {
             guard config.paddle.apiKey != nil || config.lemonSqueezy.apiKey != nil else {
                 throw ValidationError("neither PADDLE_API_KEY nor LEMONSQUEEZY_API_KEY is set; reconciliation reads the providers' APIs")
             }
-            let logger = Bootstrap.logger("scritorio.billing")
+            let logger = Bootstrap.logger("scritorio.billing", config: config)
             try await AppRuntime.with(config: config, logger: logger) { runtime in
                 let database = runtime.dependencies.database
                 let report = try await reconcileBilling(

@@ -18,11 +18,12 @@ struct CommonOptions: ParsableArguments {
 }
 
 enum Bootstrap {
-    static func logger(_ label: String) -> Logger {
+    /// Sends every log line to stderr at the configured level.
+    static func logger(_ label: String, config: AppConfig) -> Logger {
+        let level = config.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            let level = ProcessInfo.processInfo.environment["SCRITORIO_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-            handler.logLevel = level ?? .info
+            handler.logLevel = level
             return handler
         }
         return Logger(label: label)

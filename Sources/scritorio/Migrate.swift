@@ -11,7 +11,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.config()
-        let logger = Bootstrap.logger("scritorio.migrate")
+        let logger = Bootstrap.logger("scritorio.migrate", config: config)
         try await AppRuntime.with(config: config, logger: logger) { runtime in
             let database = runtime.dependencies.database
             let migrator = Migrator(database: database)

@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
             if let port { config.port = port }
             if sandbox { config.sandbox = true }
         }.applyingSandboxDefaults()
-        let logger = Bootstrap.logger("scritorio")
+        let logger = Bootstrap.logger("scritorio", config: config)
         // The sandbox shows every sign-in code and mints Google tokens for any address: it must never face a
         // network unless someone says so explicitly.
         if config.sandbox, !config.listensOnLoopback, !config.sandboxOptions.allowRemote {

@@ -8,12 +8,11 @@ struct ConfigurationDocsTests {
     /// The repository's root, found from this file's own path (the tests may run from any directory).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Names of the families the loaders read, as they appear quoted in the sources.
-    static let pattern = #/"((?:SCRITORIO|DATABASE|SUPABASE|PADDLE|LEMONSQUEEZY|OPENAI|GOOGLE)_[A-Z0-9_]*[A-Z0-9])/#
-
     /// Every variable name quoted in the shipped sources; the test-support target's own variables
     /// (`SCRITORIO_TEST_*`) configure the tests, not a deployment.
     static func variablesRead() throws -> Set<String> {
+        // Names of the families the loaders read, as they appear quoted in the sources.
+        let pattern = #/"((?:SCRITORIO|DATABASE|SUPABASE|PADDLE|LEMONSQUEEZY|OPENAI|GOOGLE)_[A-Z0-9_]*[A-Z0-9])/#
         let sources = root.appendingPathComponent("Sources")
         var names = Set<String>()
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)

@@ -81,6 +81,7 @@ extension AppConfig {
         config.ai = try AIConfig.load(env)
         config.licensing = try LicensingConfig.load(env, multiplier: multiplier)
         config.sandboxOptions = SandboxOptions.load(env)
+        config.logLevel = value("SCRITORIO_LOG_LEVEL")
         return config
     }
 }

@@ -38,15 +38,15 @@ public struct EnvironmentReader: Sendable {
 
     /// A comma-separated list, entries trimmed, blanks dropped.
     public func list(_ key: String) -> [String] {
-        Self.list(value(key))
+        Self.split(value(key))
     }
 
     /// The first of `keys` that is set, as a list (`X_SECRETS` then its singular `X_SECRET`).
     public func list(_ keys: String...) -> [String] {
-        Self.list(keys.lazy.compactMap { value($0) }.first)
+        Self.split(keys.lazy.compactMap { value($0) }.first)
     }
 
-    static func list(_ text: String?) -> [String] {
+    static func split(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
