@@ -93,7 +93,7 @@ func buildRouter(
     router.addRoutes(AIUsageController(gateway: gateway).product, atPath: "/v1")
     router.addRoutes(AIAdminController(gateway: gateway).endpoints, atPath: "/admin/v1")
     for mount in dependencies.mounts {
-        router.addRoutes(mount.routes(), atPath: mount.path)
+        router.addRoutes(mount.routes(), atPath: RouterPath(mount.path))
     }
     PagesController(paddle: config.paddle, sandbox: config.sandbox).register(on: router)
     return router
