@@ -105,7 +105,6 @@ let package = Package(
                 "ScritorioAPI",
                 "ScritorioStore",
                 "ScritorioProviders",
-                "ScritorioSandbox",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -115,6 +114,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // What `scritorio` runs: the server wired to live services or, in the sandbox, to the fakes. The server
+        // itself ships without the sandbox; only this assembly (and so the executable and the tests) links it.
+        .target(
+            name: "ScritorioRuntime",
+            dependencies: [
+                "ScritorioServer",
+                "ScritorioSandbox",
+                "ScritorioProviders",
+                "ScritorioStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -141,6 +156,7 @@ let package = Package(
             name: "scritorio",
             dependencies: [
                 "ScritorioServer",
+                "ScritorioRuntime",
                 "ScritorioStore",
                 "ScritorioKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -163,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "ScritorioKitTests",
             dependencies: [
-                "ScritorioKit", "ScritorioAPI", "ScritorioCore", "ScritorioServer", "ScritorioSandbox", "ScritorioStore",
+                "ScritorioKit", "ScritorioAPI", "ScritorioCore", "ScritorioServer", "ScritorioRuntime", "ScritorioSandbox", "ScritorioStore",
                 "ScritorioTestSupport", "ScritorioProviders",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -183,6 +199,7 @@ let package = Package(
             name: "ScritorioServerTests",
             dependencies: [
                 "ScritorioServer",
+                "ScritorioRuntime",
                 "ScritorioAPI",
                 "ScritorioSandbox",
                 "ScritorioStore",

@@ -3,6 +3,7 @@ import Foundation
 import ScritorioAPI
 import ScritorioCore
 import ScritorioServer
+import ScritorioRuntime
 import ScritorioStore
 
 /// `scritorio admin events …`: see what the webhook processor could not apply, and act on it.
@@ -21,9 +22,10 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let config = try common.config()
-            let logger = Bootstrap.logger("scritorio.admin")
+            let logger = Bootstrap.logger("scritorio.admin", config: config)
             let (action, ids, status, provider, limit) = (self.action, self.ids, self.status, self.provider, self.limit)
-            try await Bootstrap.withDatabase(config, logger: logger) { database in
+            try await AppRuntime.with(config: config, logger: logger) { runtime in
+                let database = runtime.dependencies.database
             switch action {
             case "list":
                 let statuses = status == "all" ? [] : status.split(separator: ",").map { WebhookEventStatus(rawValue: String($0)) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ScritorioProviders
 import ScritorioServer
+import ScritorioRuntime
 import ScritorioStore
 
 /// `scritorio billing reconcile`: compare stale-looking subscriptions with the provider and repair drift.
@@ -18,12 +19,13 @@ struct Billing: AsyncParsableCommand {
             guard config.paddle.apiKey != nil || config.lemonSqueezy.apiKey != nil else {
                 throw ValidationError("neither PADDLE_API_KEY nor LEMONSQUEEZY_API_KEY is set; reconciliation reads the providers' APIs")
             }
-            let logger = Bootstrap.logger("scritorio.billing")
-            try await Bootstrap.withDatabase(config, logger: logger) { database in
+            let logger = Bootstrap.logger("scritorio.billing", config: config)
+            try await AppRuntime.with(config: config, logger: logger) { runtime in
+                let database = runtime.dependencies.database
                 let report = try await reconcileBilling(
                     config: config, database: database,
-                    paddle: config.paddle.apiKey.map { PaddleClient.live(baseURL: config.paddle.baseURL, apiKey: $0) },
-                    lemonSqueezy: config.lemonSqueezy.apiKey.map { LemonSqueezyClient.live(baseURL: config.lemonSqueezy.baseURL, apiKey: $0) },
+                    paddle: config.paddle.apiKey == nil ? nil : runtime.dependencies.paddle,
+                    lemonSqueezy: config.lemonSqueezy.apiKey == nil ? nil : runtime.dependencies.lemonSqueezy,
                     logger: logger)
                 print("checked \(report.checked) subscription(s): \(report.changed) repaired, \(report.failed) failed")
             }

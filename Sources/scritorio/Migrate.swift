@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ScritorioRuntime
 import ScritorioStore
 
 /// `scritorio migrate`: applies pending migrations and exits.
@@ -10,8 +11,9 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.config()
-        let logger = Bootstrap.logger("scritorio.migrate")
-        try await Bootstrap.withDatabase(config, logger: logger) { database in
+        let logger = Bootstrap.logger("scritorio.migrate", config: config)
+        try await AppRuntime.with(config: config, logger: logger) { runtime in
+            let database = runtime.dependencies.database
             let migrator = Migrator(database: database)
             let applied = try await migrator.migrate(now: Date())
             let version = try await migrator.currentVersion()

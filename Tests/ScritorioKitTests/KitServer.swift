@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ScritorioKit
 import ScritorioProviders
+import ScritorioRuntime
 import ScritorioSandbox
 import ScritorioServer
 import ScritorioStore
@@ -69,33 +70,23 @@ struct KitServer: Sendable {
             config.rateLimits.signup = config.rateLimits.signup.scaled(by: 100)
             config.rateLimits.emailsPerHour = config.rateLimits.emailsPerHour.scaled(by: 100)
             config.rateLimits.emailResendInterval = 0
-            config.paddle.webhookSecrets = [PaddleSandbox.webhookSecret]
-            config.lemonSqueezy.mode = .test
-            config.lemonSqueezy.storeID = LemonSqueezySandbox.storeID
-            config.lemonSqueezy.webhookSecrets = [LemonSqueezySandbox.webhookSecret]
             configure(&config)
+            // As `serve --sandbox` runs: every provider played by its fake, over loopback at this server's port.
+            config = config.applyingSandboxDefaults()
             let local = "http://127.0.0.1:\(port)"
             let now: @Sendable () -> Date = { clock.now }
-            let outbox = MailOutbox()
-            let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
-            let paddle = PaddleSandbox(now: now, checkoutBaseURL: config.baseURL + "/pay") { body, signature in
-                try await WebhookDelivery.post(local + "/webhooks/paddle", body: body, headers: [("Paddle-Signature", signature)])
-            }
-            var sandbox = SandboxServices(outbox: outbox, google: google, paddle: paddle)
-            sandbox.openAI = OpenAISandbox()
-            sandbox.lemonSqueezy = LemonSqueezySandbox(now: now) { body, signature, eventName in
-                try await WebhookDelivery.post(local + "/webhooks/lemonsqueezy", body: body, headers: [("X-Event-Name", eventName), ("X-Signature", signature)])
-            }
-            var dependencies = Dependencies(
-                database: database, mailer: Mailer { outbox.deliver($0, now: now()) }, googleKeys: JWKSFetcher { try google.jwks() },
-                supabaseKeys: .unimplemented, now: now, sandbox: sandbox,
-                paddle: .live(baseURL: local + "/sandbox/paddle", apiKey: PaddleSandbox.apiKey))
-            dependencies.openAI = .live(baseURL: local + "/sandbox/openai/v1", apiKey: "sk-sandbox", client: HTTPClient.shared)
-            dependencies.lemonSqueezy = .live(baseURL: local + "/sandbox/lemonsqueezy", apiKey: LemonSqueezySandbox.apiKey)
+            let runtime = try AppRuntime.build(config: config, database: database, now: now)
+            let outbox = try requireSandbox(runtime).outbox
             var logger = Logger(label: "scritorio.kit-test")
             logger.logLevel = .warning
-            let app = try await buildApplication(config: config, dependencies: dependencies, logger: logger)
-            let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            let group: ServiceGroup
+            do {
+                let app = try await buildApplication(config: config, dependencies: runtime.dependencies, logger: logger)
+                group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            } catch {
+                await runtime.shutdownClients()
+                throw error
+            }
             let running = Task { try await group.run() }
             let server = KitServer(url: URL(string: local)!, publishableKey: key, outbox: outbox, clock: clock, config: config)
             do {
@@ -104,10 +95,13 @@ struct KitServer: Sendable {
             } catch {
                 await group.triggerGracefulShutdown()
                 _ = await running.result
+                await runtime.shutdownClients()
                 throw error
             }
             await group.triggerGracefulShutdown()
             _ = await running.result
+            // The group shut the clients down with the application; this is for a group that ended early.
+            await runtime.shutdownClients()
         }
     }
 
@@ -168,6 +162,12 @@ struct KitServer: Sendable {
     }
 
     static func email() -> String { "kit-\(UUID().uuidString.prefix(8).lowercased())@example.com" }
+}
+
+/// The runtime's fakes; a sandbox configuration always has them.
+private func requireSandbox(_ runtime: AppRuntime) throws -> SandboxServices {
+    guard let sandbox = runtime.sandbox else { throw KitTestError.unexpected("no sandbox") }
+    return sandbox
 }
 
 enum KitTestError: Error {

@@ -8,6 +8,7 @@ import NIOCore
 import SQLKit
 import ScritorioCore
 import ScritorioProviders
+import ScritorioRuntime
 import ScritorioSandbox
 @testable import ScritorioServer
 import ScritorioStore
@@ -42,15 +43,16 @@ struct AIHarness: Sendable {
                 config.ai.adminToken = adminToken
                 config.ai.planCacheSeconds = 0
                 configure(&config)
-                let outbox = MailOutbox()
-                let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
+                // The executable's wiring with the mail and Google fakes; the upstream is this test's. Replicas share
+                // the one mailbox and Google issuer, as replicas behind one mail service would, each on its own store handle.
+                var runtime = try AppRuntime.build(config: config, database: databases[0], fakes: [])
+                runtime.dependencies.openAI = .live(baseURL: upstream.baseURL, apiKey: "sk-test-upstream", client: http, timeout: timeout, retries: retries)
+                let sandbox = try requireValue(runtime.sandbox, "sandbox")
+                let (outbox, google) = (sandbox.outbox, sandbox.google)
                 var responders: [RouterResponder<AppRequestContext>] = []
                 for database in databases {
-                    var deps = Dependencies(
-                        database: database, mailer: Mailer { outbox.deliver($0, now: Date()) },
-                        googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: .unimplemented, now: { Date() },
-                        sandbox: SandboxServices(outbox: outbox, google: google))
-                    deps.openAI = .live(baseURL: upstream.baseURL, apiKey: "sk-test-upstream", client: http, timeout: timeout, retries: retries)
+                    var deps = runtime.dependencies
+                    deps.database = database
                     responders.append(try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test")).buildResponder())
                 }
                 let frozen = config

@@ -21,9 +21,7 @@ struct ContractRoutesTests {
             var config = AppConfig()
             config.dataDirectory = directory
             config.publishableKey = "sb_publishable_test"
-            let deps = Dependencies(
-                database: database, mailer: .unimplemented, googleKeys: .unimplemented, supabaseKeys: .unimplemented, now: { Date() },
-                sandbox: nil)
+            let deps = Dependencies(database: database, mailer: .unimplemented)
             let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
             // The GoTrue and Edge Functions groups answer any other path with their own 404 (behind their `apikey`
             // check); those catch-alls are the groups' edges, not endpoints.

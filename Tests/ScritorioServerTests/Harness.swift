@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ScritorioCore
 import ScritorioProviders
+import ScritorioRuntime
 import ScritorioSandbox
 @testable import ScritorioServer
 import SQLKit
@@ -48,14 +49,15 @@ struct Harness: Sendable {
             // stale-signature tests sign a minute in the past, well outside this.
             config.paddle.signatureTolerance = 30
             configure(&config)
-            let outbox = MailOutbox()
-            let google = try FakeGoogleIssuer(clientID: AppConfig.sandboxGoogleClientID)
-            var deps = Dependencies(
-                database: database,
-                mailer: mailer?(outbox) ?? Mailer { outbox.deliver($0, now: now()) },
-                googleKeys: JWKSFetcher { try google.jwks() }, supabaseKeys: supabaseKeys, now: now,
-                sandbox: SandboxServices(outbox: outbox, google: google), paddle: paddle)
-            deps.lemonSqueezy = lemonSqueezy
+            // The executable's wiring with the mail and Google fakes; the providers are this test's doubles.
+            var runtime = try AppRuntime.build(config: config, database: database, now: now, fakes: [])
+            let sandbox = try requireValue(runtime.sandbox, "sandbox")
+            let (outbox, google) = (sandbox.outbox, sandbox.google)
+            if let mailer { runtime.dependencies.mailer = mailer(outbox) }
+            runtime.dependencies.supabaseKeys = supabaseKeys
+            runtime.dependencies.paddle = paddle
+            runtime.dependencies.lemonSqueezy = lemonSqueezy
+            let deps = runtime.dependencies
             let router = try buildRouter(config: config, dependencies: deps, logger: Logger(label: "scritorio.test"))
             let app = Application(router: router)
             let frozen = config

@@ -75,18 +75,19 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def start_server(extra_env: dict, store: str) -> Server:
+def start_server(extra_env: dict, store: str, restart: Server | None = None) -> Server:
     """Start `scritorio serve --sandbox` on a free port with a fresh data dir.
 
     `extra_env` overrides the defaults; a value of None removes the variable
-    (e.g. {"SCRITORIO_RATE_LIMIT_MULTIPLIER": None} for real rate limits)."""
+    (e.g. {"SCRITORIO_RATE_LIMIT_MULTIPLIER": None} for real rate limits).
+    `restart` (a stopped server) starts again on its port, data dir and store."""
     if not BIN.exists():
         pytest.fail(f"scritorio binary not found at {BIN} (build it or set SCRITORIO_BIN)")
-    port = _free_port()
+    port = int(restart.url.rsplit(":", 1)[1]) if restart else _free_port()
     url = f"http://127.0.0.1:{port}"
-    root = Path(tempfile.mkdtemp(prefix=f"scritorio-e2e-{store}-"))
+    root = restart.root if restart else Path(tempfile.mkdtemp(prefix=f"scritorio-e2e-{store}-"))
     data_dir = root / "data"
-    data_dir.mkdir()
+    data_dir.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("SCRITORIO_") and k != "DATABASE_URL"}
     env.update({
@@ -106,7 +107,7 @@ def start_server(extra_env: dict, store: str) -> Server:
             env.pop(k, None)
         else:
             env[k] = str(v)
-    log_path = root / "server.log"  # beside, not inside, the data dir
+    log_path = root / ("server-restarted.log" if restart else "server.log")  # beside, not inside, the data dir
     cmd = [str(BIN), "serve", "--sandbox", "--host", "127.0.0.1", "--port", str(port),
            "--data-dir", str(data_dir)]
     with open(log_path, "wb") as log:

@@ -30,48 +30,33 @@ public struct AIConfig: Sendable {
 
     public init() {}
 
-    static func fromEnvironment(_ env: [String: String]) throws -> AIConfig {
+    static func load(_ env: EnvironmentReader) throws -> AIConfig {
         var config = AIConfig()
-        func value(_ key: String) -> String? {
-            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
         func seconds(_ key: String) throws -> TimeInterval? {
-            guard let text = value(key) else { return nil }
-            guard let number = TimeInterval(text), number > 0, number < 86_400 else {
-                throw ConfigError(description: "\(key) must be a number of seconds")
-            }
-            return number
+            try env.number(key, requirement: "a number of seconds") { $0 > 0 && $0 < 86_400 }
         }
-        config.apiKey = value("OPENAI_API_KEY")
-        if let url = value("OPENAI_BASE_URL") {
-            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""), components.host != nil else {
-                throw ConfigError(description: "OPENAI_BASE_URL must be an http(s) URL such as https://api.openai.com/v1")
-            }
-            config.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        config.apiKey = env.value("OPENAI_API_KEY")
+        if let url = try env.url("OPENAI_BASE_URL", schemes: ["http", "https"], example: "an http(s) URL such as https://api.openai.com/v1") {
+            config.baseURL = url.droppingTrailingSlash
         }
         if let timeout = try seconds("SCRITORIO_AI_TIMEOUT") { config.timeout = timeout }
         if let timeout = try seconds("SCRITORIO_AI_CONNECT_TIMEOUT") { config.connectTimeout = timeout }
         if let timeout = try seconds("SCRITORIO_AI_READ_TIMEOUT") { config.readTimeout = timeout }
-        if let text = value("SCRITORIO_AI_RETRIES") {
-            guard let retries = Int(text), (0...10).contains(retries) else { throw ConfigError(description: "SCRITORIO_AI_RETRIES must be 0-10") }
-            config.retries = retries
+        if let retries = try env.number("SCRITORIO_AI_RETRIES", requirement: "0-10", where: { (0...10).contains($0) && $0 == $0.rounded() }) {
+            config.retries = Int(retries)
         }
-        if let path = value("SCRITORIO_AI_PLANS") {
+        if let path = env.value("SCRITORIO_AI_PLANS") {
             do { config.plans = try AIPlanBook.parse(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw ConfigError(description: "SCRITORIO_AI_PLANS \(path) is not valid: \(error)")
             }
         }
-        if let path = value("SCRITORIO_AI_PRICES") {
+        if let path = env.value("SCRITORIO_AI_PRICES") {
             do { config.prices = try AIPriceTable.parse(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw ConfigError(description: "SCRITORIO_AI_PRICES \(path) is not valid: \(error)")
             }
         }
-        config.adminToken = value("SCRITORIO_ADMIN_TOKEN")
-        if let text = value("SCRITORIO_AI_PLAN_CACHE") {
-            guard let seconds = TimeInterval(text), seconds >= 0, seconds <= 3600 else {
-                throw ConfigError(description: "SCRITORIO_AI_PLAN_CACHE must be 0-3600 seconds")
-            }
+        config.adminToken = env.value("SCRITORIO_ADMIN_TOKEN")
+        if let seconds = try env.number("SCRITORIO_AI_PLAN_CACHE", requirement: "0-3600 seconds", where: { (0...3600).contains($0) }) {
             config.planCacheSeconds = seconds
         }
         return config

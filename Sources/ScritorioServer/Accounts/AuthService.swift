@@ -9,7 +9,8 @@ import ScritorioStore
 /// database transaction; mail goes out only after the transaction that recorded it has committed.
 struct AuthService: Sendable {
     let database: Database
-    let config: AppConfig
+    /// Only its slice of the configuration.
+    let config: AuthConfig
     let keys: SigningKeys
     let mailer: Mailer
     let googleKeys: JWKSFetcher
@@ -17,6 +18,21 @@ struct AuthService: Sendable {
     let limiter: RateLimiter
     let now: @Sendable () -> Date
     let logger: Logger
+
+    init(
+        database: Database, config: AppConfig, keys: SigningKeys, mailer: Mailer, googleKeys: JWKSFetcher,
+        passwords: PasswordHasher, limiter: RateLimiter, now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.database = database
+        self.config = config.auth
+        self.keys = keys
+        self.mailer = mailer
+        self.googleKeys = googleKeys
+        self.passwords = passwords
+        self.limiter = limiter
+        self.now = now
+        self.logger = logger
+    }
 
     var policy: PasswordPolicy { PasswordPolicy(minimumLength: config.passwordMinLength) }
 

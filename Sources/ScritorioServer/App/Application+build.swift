@@ -5,7 +5,6 @@ import Logging
 import ScritorioAPI
 import ScritorioCore
 import ScritorioProviders
-import ScritorioSandbox
 import ScritorioStore
 import ServiceLifecycle
 
@@ -20,19 +19,23 @@ public func buildApplication(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Scritorio"),
         logger: logger)
+    // Services stop in the reverse of this order, after the server has answered its last request: the
+    // background workers first, then the dependencies' clients, then the store.
     app.addServices(DatabaseService(database: dependencies.database))
+    app.addServices(dependencies.services)
     if config.runWebhookProcessor {
         app.addServices(WebhookProcessor(
             database: dependencies.database, applier: applier, now: dependencies.now, logger: logger,
             lemonSqueezyMode: config.lemonSqueezy.mode))
         var passes: [@Sendable () async throws -> ReconcileReport] = []
-        if config.paddle.apiKey != nil || dependencies.sandbox?.paddle != nil {
+        // With no account configured, a sandbox is played by its fake, which is reconciled like the real one.
+        if config.paddle.apiKey != nil || config.sandbox {
             let reconciler = PaddleReconciler(
                 database: dependencies.database, applier: applier, paddle: dependencies.paddle, mode: config.paddle.mode,
                 now: dependencies.now, logger: logger)
             passes.append { try await reconciler.reconcileOnce() }
         }
-        if config.lemonSqueezy.apiKey != nil || dependencies.sandbox?.lemonSqueezy != nil {
+        if config.lemonSqueezy.apiKey != nil || config.sandbox {
             let reconciler = LemonSqueezyReconciler(
                 database: dependencies.database, applier: applier, client: dependencies.lemonSqueezy, config: config.lemonSqueezy,
                 now: dependencies.now, logger: logger)

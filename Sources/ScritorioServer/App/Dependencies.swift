@@ -1,16 +1,12 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
-import Logging
-import ScritorioAPI
-import ScritorioCore
 import ScritorioProviders
-import ScritorioSandbox
 import ScritorioStore
 import ServiceLifecycle
 
-/// The outside world Scritorio talks to, chosen once at start-up: live services, sandbox fakes, or test
-/// doubles.
+/// The outside world Scritorio talks to, chosen once at start-up by whoever runs the server (the executable, a
+/// test harness): live services, the sandbox's fakes, or test doubles. The server knows only these interfaces,
+/// not which of them it was given.
 public struct Dependencies: Sendable {
     public var database: Database
     public var mailer: Mailer
@@ -19,41 +15,47 @@ public struct Dependencies: Sendable {
     /// A Supabase project's JWKS, in external auth mode.
     public var supabaseKeys: JWKSFetcher
     public var now: @Sendable () -> Date
-    /// The in-process fakes, when running with `--sandbox`.
-    public var sandbox: SandboxServices?
     /// Paddle's API (the sandbox fake's in sandbox mode).
     public var paddle: PaddleClient
     /// The OpenAI-compatible upstream of `/ai/v1` (the sandbox fake's in sandbox mode); `nil` answers 503.
-    public var openAI: OpenAIUpstream? = nil
+    public var openAI: OpenAIUpstream?
     /// Lemon Squeezy's API (the sandbox fake's in sandbox mode).
-    public var lemonSqueezy: LemonSqueezyClient = .unimplemented
+    public var lemonSqueezy: LemonSqueezyClient
+    /// Routes mounted beside the product's: the sandbox's fakes, when the executable runs them. The server
+    /// mounts them as given and knows nothing of what they do.
+    public var mounts: [RouteMount]
+    /// Services that live as long as the application, such as the HTTP client pools the clients above use.
+    /// They start before the background workers and the server, so they stop after them: a request or an
+    /// event still being handled keeps its clients until it is done.
+    public var services: [any Service]
 
     public init(
-        database: Database, mailer: Mailer, googleKeys: JWKSFetcher, supabaseKeys: JWKSFetcher,
-        now: @escaping @Sendable () -> Date, sandbox: SandboxServices?, paddle: PaddleClient = .unimplemented
+        database: Database, mailer: Mailer = .unconfigured, googleKeys: JWKSFetcher = .unimplemented,
+        supabaseKeys: JWKSFetcher = .unimplemented, now: @escaping @Sendable () -> Date = { Date() },
+        paddle: PaddleClient = .unimplemented, openAI: OpenAIUpstream? = nil, lemonSqueezy: LemonSqueezyClient = .unimplemented,
+        mounts: [RouteMount] = [], services: [any Service] = []
     ) {
-        self.paddle = paddle
         self.database = database
         self.mailer = mailer
         self.googleKeys = googleKeys
         self.supabaseKeys = supabaseKeys
         self.now = now
-        self.sandbox = sandbox
+        self.paddle = paddle
+        self.openAI = openAI
+        self.lemonSqueezy = lemonSqueezy
+        self.mounts = mounts
+        self.services = services
     }
 }
 
-/// The sandbox's fakes: a mail outbox, a Google ID-token issuer, and Paddle.
-public struct SandboxServices: Sendable {
-    public let outbox: MailOutbox
-    public let google: FakeGoogleIssuer
-    public let paddle: PaddleSandbox?
-    /// The fake OpenAI upstream, mounted at `/sandbox/openai/v1`.
-    public var openAI: OpenAISandbox?
-    public var lemonSqueezy: LemonSqueezySandbox?
+/// Routes to mount at a path. They are made when the router is built (a route collection is not `Sendable`,
+/// and each router gets its own).
+public struct RouteMount: Sendable {
+    public var path: String
+    public var routes: @Sendable () -> RouteCollection<AppRequestContext>
 
-    public init(outbox: MailOutbox, google: FakeGoogleIssuer, paddle: PaddleSandbox? = nil) {
-        self.outbox = outbox
-        self.google = google
-        self.paddle = paddle
+    public init(path: String, routes: @escaping @Sendable () -> RouteCollection<AppRequestContext>) {
+        self.path = path
+        self.routes = routes
     }
 }

@@ -5,7 +5,6 @@ import Logging
 import ScritorioAPI
 import ScritorioCore
 import ScritorioProviders
-import ScritorioSandbox
 import ScritorioStore
 import ServiceLifecycle
 
@@ -116,19 +115,9 @@ func buildRouter(
     surfaces.product.signedIn.addRoutes(AIUsageController(gateway: gateway).product)
     surfaces.admin(token: config.ai.adminToken).addRoutes(AIAdminController(gateway: gateway).endpoints)
 
-    if let sandbox = dependencies.sandbox {
-        router.addRoutes(
-            SandboxRoutes<AppRequestContext>(outbox: sandbox.outbox, google: sandbox.google, now: dependencies.now).endpoints,
-            atPath: "/sandbox")
-        if let paddle = sandbox.paddle {
-            router.addRoutes(paddle.routes(), atPath: "/sandbox/paddle")
-        }
-        if let openAI = sandbox.openAI {
-            router.addRoutes(openAI.routes(), atPath: "/sandbox/openai/v1")
-        }
-        if let lemonSqueezy = sandbox.lemonSqueezy {
-            router.addRoutes(lemonSqueezy.routes(), atPath: "/sandbox/lemonsqueezy")
-        }
+    // The sandbox's fakes, when the executable or a test hands them over (the server itself does not link them).
+    for mount in dependencies.mounts {
+        router.addRoutes(mount.routes(), atPath: RouterPath(mount.path))
     }
     PagesController(paddle: config.paddle, sandbox: config.sandbox).register(on: router)
     return router

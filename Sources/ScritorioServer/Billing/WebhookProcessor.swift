@@ -7,6 +7,9 @@ import ServiceLifecycle
 /// Applies stored webhook events in the background: claims due events, applies each in its own transaction,
 /// and records the outcome. A failing event is retried with exponential back-off and parked after
 /// `maxAttempts`, so it never blocks the others. Safe to run on several replicas (claims are leased).
+///
+/// On graceful shutdown it stops between events, never inside one: the event being applied is finished and its
+/// outcome recorded, and the rest of the batch is released for the next start.
 struct WebhookProcessor: Service {
     let database: Database
     let applier: BillingApplier
@@ -19,11 +22,11 @@ struct WebhookProcessor: Service {
     var lemonSqueezyMode: BillingMode = .test
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let processed = (try? await drainOnce()) ?? 0
-                if processed == 0 { try? await Task.sleep(for: interval) }
-            }
+        // Not cancelled on shutdown (cancelling a transaction half-way would count as a failed attempt); only the
+        // idle wait is cut short.
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let processed = (try? await drainOnce()) ?? 0
+            if processed == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) } }
         }
     }
 
@@ -34,7 +37,14 @@ struct WebhookProcessor: Service {
         let batch = try await database.transaction { db in
             try await WebhookQueue.claim(limit: batchSize, now: start, leaseUntil: start.addingTimeInterval(60), on: db)
         }
-        for event in batch { await process(event) }
+        for (index, event) in batch.enumerated() {
+            if Task.isShuttingDownGracefully || Task.isCancelled {
+                let rest = batch[index...].map(\.id)
+                try? await database.transaction { db in try await WebhookQueue.release(ids: rest, on: db) }
+                return index
+            }
+            await process(event)
+        }
         return batch.count
     }
 

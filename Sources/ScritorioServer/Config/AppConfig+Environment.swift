@@ -1,30 +1,20 @@
 import Foundation
 import ScritorioCore
 
-/// A configuration value that could not be used.
-public struct ConfigError: Error, CustomStringConvertible {
-    public let description: String
-}
-
 extension AppConfig {
-    /// Reads the `SCRITORIO_*` (and `DATABASE_URL`, `SUPABASE_*`) environment. Command-line flags are applied
-    /// on top by the executable.
+    /// Reads the `SCRITORIO_*` (and `DATABASE_URL`, `SUPABASE_*`, `GOOGLE_CLIENT_ID`) environment and every
+    /// slice's own variables. Command-line flags are applied on top by the executable. Each variable read here
+    /// (or by a slice's loader) has a row in README.md's configuration table; a test checks that.
     public static func fromEnvironment(_ env: [String: String]) throws -> AppConfig {
+        try load(EnvironmentReader(env))
+    }
+
+    static func load(_ env: EnvironmentReader) throws -> AppConfig {
         var config = AppConfig()
-        func value(_ key: String) -> String? {
-            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        func flag(_ key: String) -> Bool {
-            ["1", "true", "yes", "on"].contains(value(key)?.lowercased() ?? "")
-        }
-        func number(_ key: String) throws -> Double? {
-            guard let text = value(key) else { return nil }
-            guard let number = Double(text), number >= 0, number < 1e12 else {
-                throw ConfigError(description: "\(key) must be a non-negative number")
-            }
-            return number
-        }
+        func value(_ key: String) -> String? { env.value(key) }
+        func flag(_ key: String) -> Bool { env.flag(key) }
+        func number(_ key: String) throws -> Double? { try env.number(key) }
+        func url(_ key: String) throws -> String? { try env.url(key, example: "an absolute URL such as https://auth.example.com") }
 
         if let host = value("SCRITORIO_HOST") { config.host = host }
         if let port = try number("SCRITORIO_PORT") {
@@ -36,10 +26,10 @@ extension AppConfig {
         config.databaseURL = value("DATABASE_URL")
         config.publishableKey = value("SCRITORIO_PUBLISHABLE_KEY")
         config.autoconfirm = flag("SCRITORIO_AUTH_AUTOCONFIRM")
-        config.externalURL = try url(value("SCRITORIO_EXTERNAL_URL"), "SCRITORIO_EXTERNAL_URL")
-        config.siteURL = try url(value("SCRITORIO_SITE_URL"), "SCRITORIO_SITE_URL")
-        config.redirectAllowList = list(value("SCRITORIO_REDIRECT_ALLOW_LIST"))
-        config.googleClientIDs = list(value("SCRITORIO_GOOGLE_CLIENT_IDS") ?? value("GOOGLE_CLIENT_ID"))
+        config.externalURL = try url("SCRITORIO_EXTERNAL_URL")
+        config.siteURL = try url("SCRITORIO_SITE_URL")
+        config.redirectAllowList = env.list("SCRITORIO_REDIRECT_ALLOW_LIST")
+        config.googleClientIDs = env.list("SCRITORIO_GOOGLE_CLIENT_IDS", "GOOGLE_CLIENT_ID")
         config.skipNonceCheck = flag("SCRITORIO_GOOGLE_SKIP_NONCE_CHECK")
         config.jwtPrivateKeyPEM = value("SCRITORIO_JWT_PRIVATE_KEY")
         config.smtpURL = value("SCRITORIO_SMTP_URL")
@@ -52,7 +42,7 @@ extension AppConfig {
         switch value("SCRITORIO_AUTH")?.lowercased() {
         case nil, "builtin", "built-in", "scritorio": config.authMode = .builtIn
         case "supabase":
-            let url = value("SUPABASE_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            let url = value("SUPABASE_URL")?.droppingTrailingSlash
             let secret = value("SUPABASE_JWT_SECRET")
             guard url != nil || secret != nil else {
                 throw ConfigError(description: "SCRITORIO_AUTH=supabase needs SUPABASE_URL and/or SUPABASE_JWT_SECRET")
@@ -81,28 +71,17 @@ extension AppConfig {
             limits.emailResendInterval = 0
         }
         limits.ipHeader = value("SCRITORIO_RATE_LIMIT_HEADER")
-        config.paddle = try PaddleConfig.fromEnvironment(env)
-        config.lemonSqueezy = try LemonSqueezyConfig.fromEnvironment(env)
+        config.paddle = try PaddleConfig.load(env)
+        config.lemonSqueezy = try LemonSqueezyConfig.load(env)
         config.catalogPath = value("SCRITORIO_CATALOG")
         if let days = try number("SCRITORIO_BILLING_GRACE_DAYS") { config.billingGrace = days * 86_400 }
         if value("SCRITORIO_WEBHOOK_PROCESSOR") == "0" { config.runWebhookProcessor = false }
         if let seconds = try number("SCRITORIO_RECONCILE_INTERVAL"), seconds >= 10 { config.reconcileInterval = seconds }
         config.rateLimits = limits
-        config.ai = try AIConfig.fromEnvironment(env)
-        config.licensing = try LicensingConfig.fromEnvironment(env, multiplier: multiplier)
+        config.ai = try AIConfig.load(env)
+        config.licensing = try LicensingConfig.load(env, multiplier: multiplier)
+        config.sandboxOptions = SandboxOptions.load(env)
+        config.logLevel = value("SCRITORIO_LOG_LEVEL")
         return config
-    }
-
-    /// An absolute URL with a scheme and host, or a clear error at start-up (not a crash at the first mail).
-    private static func url(_ text: String?, _ key: String) throws -> String? {
-        guard let text else { return nil }
-        guard let components = URLComponents(string: text), components.scheme != nil, components.host?.isEmpty == false else {
-            throw ConfigError(description: "\(key) must be an absolute URL such as https://auth.example.com")
-        }
-        return text
-    }
-
-    private static func list(_ text: String?) -> [String] {
-        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

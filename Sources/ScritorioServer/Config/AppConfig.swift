@@ -39,6 +39,8 @@ public struct AppConfig: Sendable {
     public var port = 8080
     public var dataDirectory = "./.scritorio"
     public var sandbox = false
+    /// How the sandbox is run, when `sandbox` is on.
+    public var sandboxOptions = SandboxOptions()
     public var databaseURL: String?
     public var publishableKey: String?
     public var authMode = AuthMode.builtIn
@@ -75,6 +77,8 @@ public struct AppConfig: Sendable {
     public var ai = AIConfig()
     /// Licence keys and signed entitlement documents.
     public var licensing = LicensingConfig()
+    /// `SCRITORIO_LOG_LEVEL`: `trace` … `critical`; `info` when unset or not a level.
+    public var logLevel: String?
 
     /// The catalog this configuration names: JSON, or YAML when the file ends in `.yaml`/`.yml`.
     public func loadCatalog() throws -> Catalog {

@@ -23,21 +23,11 @@ public struct LicensingConfig: Sendable, Equatable {
 
     public init() {}
 
-    static func fromEnvironment(_ env: [String: String], multiplier: Int) throws -> LicensingConfig {
+    static func load(_ env: EnvironmentReader, multiplier: Int) throws -> LicensingConfig {
         var config = LicensingConfig()
-        func value(_ key: String) -> String? {
-            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
+        func value(_ key: String) -> String? { env.value(key) }
         func number(_ key: String, minimum: Double) throws -> Double? {
-            guard let text = value(key) else { return nil }
-            guard let number = Double(text), number >= minimum, number < 1e10 else {
-                throw ConfigError(description: "\(key) must be a number of at least \(Int(minimum))")
-            }
-            return number
-        }
-        func list(_ key: String) -> [String] {
-            (value(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            try env.number(key, requirement: "a number of at least \(Int(minimum))") { $0 >= minimum && $0 < 1e10 }
         }
         config.secret = value("SCRITORIO_LICENSE_SECRET")
         if let seconds = try number("SCRITORIO_ENTITLEMENT_TTL", minimum: 60) { config.entitlementTTL = seconds }
@@ -50,8 +40,8 @@ public struct LicensingConfig: Sendable, Equatable {
             config.perKey = config.perKey.scaled(by: multiplier)
             config.perIP = config.perIP.scaled(by: multiplier)
         }
-        config.lemonSqueezyStoreIDs = list("LEMONSQUEEZY_STORE_ID")
-        config.lemonSqueezyProductIDs = list("SCRITORIO_LICENSE_PRODUCT_IDS")
+        config.lemonSqueezyStoreIDs = env.list("LEMONSQUEEZY_STORE_ID")
+        config.lemonSqueezyProductIDs = env.list("SCRITORIO_LICENSE_PRODUCT_IDS")
         return config
     }
 }

@@ -30,13 +30,12 @@ struct PagesController: Sendable {
 
     static func paddlePage(_ transaction: String, config: PaddleConfig) -> String {
         let environment = config.mode == .live ? "" : "Paddle.Environment.set('sandbox');"
-        let token = ProcessInfo.processInfo.environment["PADDLE_CLIENT_TOKEN"] ?? ""
         return """
             <!doctype html><html><head><meta charset="utf-8"><title>Checkout</title>
             <script src="https://cdn.paddle.com/paddle/v2/paddle.js"></script></head>
             <body><p>Opening checkout…</p><script>
             \(environment)
-            Paddle.Initialize({ token: \(jsString(token)) });
+            Paddle.Initialize({ token: \(jsString(config.clientToken)) });
             Paddle.Checkout.open({ transactionId: \(jsString(transaction)) });
             </script></body></html>
             """

@@ -63,6 +63,14 @@ public enum WebhookQueue {
             """).run()
     }
 
+    /// Gives claimed events back untouched (their lease cleared), for a processor that stops before applying
+    /// them: the next processor, here or on another replica, takes them at once instead of after the lease.
+    public static func release(ids: [Int64], on db: SQLConnection) async throws {
+        for id in ids {
+            try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = NULL WHERE id = \(bind: id)").run()
+        }
+    }
+
     /// Records a failure: retried at `nextAttempt`, or parked (kept with its error for an admin) when `park`.
     public static func fail(id: Int64, error: String, attempts: Int, nextAttempt: Date, park: Bool, on db: SQLConnection) async throws {
         try await db.sql.raw("""

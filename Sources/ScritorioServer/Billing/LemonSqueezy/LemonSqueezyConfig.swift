@@ -18,29 +18,21 @@ public struct LemonSqueezyConfig: Sendable, Equatable {
     /// The API base, unless overridden.
     public var baseURL: String { apiBaseURL ?? "https://api.lemonsqueezy.com" }
 
-    static func fromEnvironment(_ env: [String: String]) throws -> LemonSqueezyConfig {
+    static func load(_ env: EnvironmentReader) throws -> LemonSqueezyConfig {
         var config = LemonSqueezyConfig()
-        func value(_ key: String) -> String? {
-            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        switch value("LEMONSQUEEZY_MODE")?.lowercased() {
+        switch env.value("LEMONSQUEEZY_MODE")?.lowercased() {
         case nil, "test": config.mode = .test
         case "live": config.mode = .live
         case let other?: throw ConfigError(description: "LEMONSQUEEZY_MODE must be test or live, not \(other)")
         }
-        config.apiKey = value("LEMONSQUEEZY_API_KEY")
-        config.storeID = value("LEMONSQUEEZY_STORE_ID")
+        config.apiKey = env.value("LEMONSQUEEZY_API_KEY")
+        config.storeID = env.value("LEMONSQUEEZY_STORE_ID")
         if let store = config.storeID, !store.allSatisfy(\.isNumber) {
             throw ConfigError(description: "LEMONSQUEEZY_STORE_ID must be the store's numeric id")
         }
-        config.webhookSecrets = (value("LEMONSQUEEZY_WEBHOOK_SECRETS") ?? value("LEMONSQUEEZY_WEBHOOK_SECRET") ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let base = value("LEMONSQUEEZY_API_BASE_URL") {
-            guard let url = URLComponents(string: base), url.scheme != nil, url.host?.isEmpty == false else {
-                throw ConfigError(description: "LEMONSQUEEZY_API_BASE_URL must be an absolute URL")
-            }
-            config.apiBaseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+        config.webhookSecrets = env.list("LEMONSQUEEZY_WEBHOOK_SECRETS", "LEMONSQUEEZY_WEBHOOK_SECRET")
+        if let base = try env.url("LEMONSQUEEZY_API_BASE_URL", example: "an absolute URL") {
+            config.apiBaseURL = base.droppingTrailingSlash
         }
         if config.apiKey != nil, config.storeID == nil {
             throw ConfigError(description: "LEMONSQUEEZY_API_KEY needs LEMONSQUEEZY_STORE_ID (checkouts are created in a store)")

@@ -12,6 +12,9 @@ public struct PaddleConfig: Sendable, Equatable {
     public var signatureTolerance: TimeInterval = 5
     /// Overrides the API base (`https://sandbox-api.paddle.com` / `https://api.paddle.com`).
     public var apiBaseURL: String?
+    /// The client-side token Paddle.js is initialised with on the `/pay` page (`PADDLE_CLIENT_TOKEN`); it is
+    /// public by design, unlike the API key.
+    public var clientToken = ""
 
     public init() {}
 
@@ -20,27 +23,20 @@ public struct PaddleConfig: Sendable, Equatable {
         apiBaseURL ?? (mode == .live ? "https://api.paddle.com" : "https://sandbox-api.paddle.com")
     }
 
-    static func fromEnvironment(_ env: [String: String]) throws -> PaddleConfig {
+    static func load(_ env: EnvironmentReader) throws -> PaddleConfig {
         var config = PaddleConfig()
-        func value(_ key: String) -> String? {
-            guard let raw = env[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
-        switch value("PADDLE_ENVIRONMENT")?.lowercased() {
+        switch env.value("PADDLE_ENVIRONMENT")?.lowercased() {
         case nil, "sandbox": config.mode = .test
         case "production": config.mode = .live
         case let other?: throw ConfigError(description: "PADDLE_ENVIRONMENT must be sandbox or production, not \(other)")
         }
-        config.apiKey = value("PADDLE_API_KEY")
-        config.webhookSecrets = (value("PADDLE_WEBHOOK_SECRETS") ?? value("PADDLE_WEBHOOK_SECRET") ?? "")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let text = value("PADDLE_SIGNATURE_TOLERANCE") {
-            guard let seconds = TimeInterval(text), seconds >= 0 else {
-                throw ConfigError(description: "PADDLE_SIGNATURE_TOLERANCE must be a number of seconds")
-            }
+        config.apiKey = env.value("PADDLE_API_KEY")
+        config.webhookSecrets = env.list("PADDLE_WEBHOOK_SECRETS", "PADDLE_WEBHOOK_SECRET")
+        if let seconds = try env.number("PADDLE_SIGNATURE_TOLERANCE", requirement: "a number of seconds", where: { $0 >= 0 }) {
             config.signatureTolerance = seconds
         }
-        config.apiBaseURL = value("PADDLE_API_BASE_URL")
+        config.apiBaseURL = env.value("PADDLE_API_BASE_URL")
+        config.clientToken = env.value("PADDLE_CLIENT_TOKEN") ?? ""
         if let key = config.apiKey {
             // Paddle's keys name their environment; a live key in sandbox mode (or the reverse) is a set-up mistake.
             if config.mode == .test && key.hasPrefix("pdl_live_") || config.mode == .live && key.hasPrefix("pdl_sdbx_") {
