@@ -8,14 +8,12 @@ import ScritorioProviders
 import ScritorioStore
 import ServiceLifecycle
 
-/// The router with every surface this configuration serves.
-public func buildRouter(config: AppConfig, dependencies: Dependencies, logger: Logger) throws -> Router<AppRequestContext> {
-    try buildRouter(config: config, dependencies: dependencies, logger: logger, applier: try BillingApplier(config: config))
-}
-
+/// The router with every surface this configuration serves (`buildApplication` passes the applier its background
+/// services share; route tests get one of their own).
 func buildRouter(
-    config: AppConfig, dependencies: Dependencies, logger: Logger, applier: BillingApplier
+    config: AppConfig, dependencies: Dependencies, logger: Logger, applier: BillingApplier? = nil
 ) throws -> Router<AppRequestContext> {
+    let applier = try applier ?? BillingApplier(config: config)
     let publishableKey = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
     let router = Router(context: AppRequestContext.self)
     // What holds on every path: preflights answer anywhere, and a path no group serves is a 404 in the product
