@@ -20,11 +20,11 @@ struct AuthService: Sendable {
     let logger: Logger
 
     init(
-        database: Database, config: AppConfig, keys: SigningKeys, mailer: Mailer, googleKeys: JWKSFetcher,
+        database: Database, config: AuthConfig, keys: SigningKeys, mailer: Mailer, googleKeys: JWKSFetcher,
         passwords: PasswordHasher, limiter: RateLimiter, now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.database = database
-        self.config = config.auth
+        self.config = config
         self.keys = keys
         self.mailer = mailer
         self.googleKeys = googleKeys

@@ -47,7 +47,7 @@ func buildRouter(
     // /auth/v1: GoTrue, in built-in mode only.
     if let keys {
         let auth = AuthService(
-            database: dependencies.database, config: config, keys: keys, mailer: dependencies.mailer,
+            database: dependencies.database, config: config.auth, keys: keys, mailer: dependencies.mailer,
             googleKeys: dependencies.googleKeys, passwords: .live, limiter: RateLimiter(), now: dependencies.now,
             logger: logger)
         let controller = AuthController(auth: auth)
