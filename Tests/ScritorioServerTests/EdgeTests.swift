@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import SQLKit
 import ScritorioAPI
 import ScritorioStore
 import ScritorioTestSupport
@@ -70,6 +71,33 @@ struct EdgeTests {
                     #expect((reply.status, reply.code) == (.forbidden, "session_not_found"), "\(route): \(reply.raw)")
                 }
             }
+        }
+    }
+
+    @Test("a session ended elsewhere (another replica) is refused once the cache's second is over", arguments: TestStores.kinds)
+    func endedElsewhere(kind: StoreKind) async throws {
+        let clock = TestClock()
+        try await Harness.run(kind, now: { clock.now }) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let token = try #require(session.string("access_token"))
+            #expect(try await app.request(.get, "/v1/me", bearer: token).status == .ok)
+            // Removed behind this server's back, as another replica's sign-out would.
+            try await app.database.transaction { db in try await db.sql.raw("DELETE FROM auth_sessions").run() }
+            #expect(try await app.request(.get, "/v1/me", bearer: token).status == .ok)
+            clock.advance(1.1)
+            let later = try await app.request(.get, "/v1/me", bearer: token)
+            #expect((later.status, later.code) == (.forbidden, "session_not_found"))
+        }
+    }
+
+    @Test("SCRITORIO_AUTH_SESSION_CACHE=0 checks the session on every request", arguments: TestStores.kinds)
+    func noSessionCache(kind: StoreKind) async throws {
+        try await Harness.run(kind, configure: { $0.sessionCacheSeconds = 0 }) { app in
+            let token = try #require(try await app.confirmedSession(Harness.email()).string("access_token"))
+            #expect(try await app.request(.get, "/v1/me", bearer: token).status == .ok)
+            try await app.database.transaction { db in try await db.sql.raw("DELETE FROM auth_sessions").run() }
+            let reply = try await app.request(.get, "/v1/me", bearer: token)
+            #expect((reply.status, reply.code) == (.forbidden, "session_not_found"))
         }
     }
 

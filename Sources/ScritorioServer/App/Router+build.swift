@@ -40,7 +40,7 @@ func buildRouter(
         authenticator: Authenticator(
             verifier: verifier, database: dependencies.database, builtIn: config.authMode == .builtIn,
             publishableKey: publishableKey, now: dependencies.now),
-        publishableKey: publishableKey)
+        publishableKey: publishableKey, believeSessionsFor: config.sessionCacheSeconds)
 
     HealthController(database: dependencies.database, authMode: config.authMode).register(on: router)
 

@@ -30,7 +30,7 @@ struct Surfaces {
     /// `/v1`, the product API.
     struct Product {
         let open: RouterGroup<AppRequestContext>
-        /// A live session and user, checked on every request.
+        /// A live session and user.
         let signedIn: RouterGroup<AuthenticatedContext>
     }
 
@@ -48,7 +48,9 @@ struct Surfaces {
     /// `/webhooks`: provider webhooks, authenticated by their signature.
     let webhooks: RouterGroup<AppRequestContext>
 
-    init(router: Router<AppRequestContext>, authenticator: Authenticator, publishableKey: String) {
+    /// `believeSessionsFor`: how long a session found alive is believed on `/v1` and `/functions/v1` (0: checked on
+    /// every request).
+    init(router: Router<AppRequestContext>, authenticator: Authenticator, publishableKey: String, believeSessionsFor seconds: TimeInterval) {
         self.router = router
         self.authenticator = authenticator
         let apiKey = APIKeyMiddleware<AppRequestContext>(publishableKey: publishableKey)
@@ -63,25 +65,31 @@ struct Surfaces {
 
         let functions = router.group(RouterPath(APISurface.functions.prefix))
         let functionsKeyed = functions.group().add(middleware: apiKey).answeringNotFound()
-        var memberCheck = AuthenticateMiddleware(authenticator: authenticator, liveness: .alive)
+        let live = Self.liveness(believing: seconds)
+        var memberCheck = AuthenticateMiddleware(authenticator: authenticator, liveness: live)
         memberCheck.unusableTokenIs401 = true
         self.functions = Functions(
             unkeyed: functions.group(),
             members: Self.signedIn(functionsKeyed, memberCheck),
-            signedIn: Self.signedIn(functionsKeyed, AuthenticateMiddleware(authenticator: authenticator, liveness: .alive)))
+            signedIn: Self.signedIn(functionsKeyed, AuthenticateMiddleware(authenticator: authenticator, liveness: live)))
 
         let product = router.group(RouterPath(APISurface.product.prefix))
         self.product = Product(
             open: product.group(),
-            signedIn: Self.signedIn(product, AuthenticateMiddleware(authenticator: authenticator, liveness: .alive)))
+            signedIn: Self.signedIn(product, AuthenticateMiddleware(authenticator: authenticator, liveness: live)))
         self.webhooks = router.group(RouterPath(APISurface.webhooks.prefix))
     }
 
     /// `/ai/v1`; a session found alive is believed for `seconds` (none when 0), as the gateway's plan is.
     func ai(believeSessionsFor seconds: TimeInterval) -> AI {
         let ai = router.group(RouterPath(APISurface.ai.prefix)).add(middleware: OpenAIErrorMiddleware())
-        let liveness: AuthenticateMiddleware.Liveness = seconds > 0 ? .aliveCached(seconds: seconds) : .alive
-        return AI(open: ai.group(), signedIn: Self.signedIn(ai, AuthenticateMiddleware(authenticator: authenticator, liveness: liveness)))
+        return AI(
+            open: ai.group(),
+            signedIn: Self.signedIn(ai, AuthenticateMiddleware(authenticator: authenticator, liveness: Self.liveness(believing: seconds))))
+    }
+
+    private static func liveness(believing seconds: TimeInterval) -> AuthenticateMiddleware.Liveness {
+        seconds > 0 ? .aliveCached(seconds: seconds) : .alive
     }
 
     /// `/admin/v1`, behind the operator's token.

@@ -35,6 +35,10 @@ extension AppConfig {
         config.smtpURL = value("SCRITORIO_SMTP_URL")
         if let from = value("SCRITORIO_MAIL_FROM") { config.mailFrom = from }
         if let seconds = try number("SCRITORIO_AUTH_REFRESH_REUSE_INTERVAL") { config.refreshReuseInterval = seconds }
+        if let seconds = try number("SCRITORIO_AUTH_SESSION_CACHE") {
+            guard seconds <= 60 else { throw ConfigError(description: "SCRITORIO_AUTH_SESSION_CACHE must be 0-60 seconds") }
+            config.sessionCacheSeconds = seconds
+        }
         if let seconds = try number("SCRITORIO_AUTH_ACCESS_TOKEN_TTL"), seconds >= 30 { config.accessTokenLifetime = seconds }
         if let seconds = try number("SCRITORIO_AUTH_OTP_TTL"), seconds >= 60 { config.otpLifetime = seconds }
         if let length = try number("SCRITORIO_AUTH_PASSWORD_MIN_LENGTH") { config.passwordMinLength = max(6, Int(length)) }

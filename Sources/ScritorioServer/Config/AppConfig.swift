@@ -55,6 +55,9 @@ public struct AppConfig: Sendable {
     public var skipNonceCheck = false
     public var jwtPrivateKeyPEM: String?
     public var accessTokenLifetime: TimeInterval = 3600
+    /// Seconds a session found alive is believed on `/v1` and `/functions/v1` (this replica's own sign-outs and
+    /// deletions take effect at once; another replica's within this); 0 checks on every request.
+    public var sessionCacheSeconds: TimeInterval = 1
     public var refreshReuseInterval: TimeInterval = 10
     public var otpLifetime: TimeInterval = 3600
     public var flowStateLifetime: TimeInterval = 300

@@ -67,6 +67,7 @@ public enum SessionRepository {
     public static func delete(id: SessionID, on db: SQLConnection) async throws {
         try await db.sql.raw("DELETE FROM auth_refresh_tokens WHERE session_id = \(bind: id.rawValue)").run()
         try await db.sql.raw("DELETE FROM auth_sessions WHERE id = \(bind: id.rawValue)").run()
+        SessionRevocations.record()
     }
 
     /// Ends all of a user's sessions, optionally keeping one.
@@ -78,6 +79,7 @@ public enum SessionRepository {
         try await db.sql.raw(
             "DELETE FROM auth_sessions WHERE user_id = \(bind: userID.rawValue) AND id <> \(bind: keep)"
         ).run()
+        SessionRevocations.record()
     }
 
     public static func count(of userID: UserID, on db: SQLConnection) async throws -> Int {

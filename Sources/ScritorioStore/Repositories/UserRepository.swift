@@ -60,6 +60,7 @@ public enum UserRepository {
 
     public static func delete(id: UserID, on db: SQLConnection) async throws {
         try await db.sql.raw("DELETE FROM auth_users WHERE id = \(bind: id.rawValue)").run()
+        SessionRevocations.record()
     }
 
     static func decodeUser(_ row: any SQLRow) throws -> AuthUser {

@@ -13,8 +13,8 @@ struct Authenticator: Sendable {
     let builtIn: Bool
     let publishableKey: String
     let now: @Sendable () -> Date
-    /// Sessions (or, for tokens without one, users) last found alive, for groups that accept a short delay.
-    let alive = BoundedCache<SessionKey, Bool>()
+    /// Sessions (or, for tokens without one, users) last found alive, with the revocation count seen then.
+    let alive = BoundedCache<SessionKey, UInt64>()
 
     struct SessionKey: Hashable, Sendable {
         var session: SessionID?
@@ -50,19 +50,21 @@ struct Authenticator: Sendable {
 
     /// Built-in mode: the user and the token's session still exist (403 `user_not_found` first, since deleting a
     /// user removes its sessions too, then `session_not_found`). A session found alive is believed for
-    /// `believeFor` seconds when that is above zero: a busy client then costs one lookup per interval, and a
-    /// session ended on another replica stops working here within that interval.
+    /// `believeFor` seconds when that is above zero: a busy client then costs one lookup per interval instead of
+    /// one per request. A session ended by this replica is refused at once (`SessionRevocations`); one ended on
+    /// another replica within that interval.
     func checkAlive(_ identity: Identity, believeFor: TimeInterval) async throws {
         guard builtIn else { return }
         let key = SessionKey(session: identity.sessionID, user: identity.userID)
         let at = now()
-        if believeFor > 0, alive.value(key, now: at, maxAge: believeFor) != nil { return }
+        let epoch = SessionRevocations.epoch
+        if believeFor > 0, alive.value(key, now: at, maxAge: believeFor) == epoch { return }
         let found = try await database.read { db in
             try await SessionRepository.liveness(userID: identity.userID, sessionID: identity.sessionID, on: db)
         }
         guard found.user else { throw APIError.userNotFound }
         if identity.sessionID != nil, !found.session { throw APIError.sessionNotFound }
-        if believeFor > 0 { alive.store(true, for: key, now: at) }
+        if believeFor > 0 { alive.store(epoch, for: key, now: at) }
     }
 
     static func describe(_ error: ScritorioCore.JWTError) -> String {

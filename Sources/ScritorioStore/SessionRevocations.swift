@@ -1,0 +1,15 @@
+import Synchronization
+
+/// Counts the sessions and users this process has removed. A per-replica cache of "this session is alive"
+/// keeps the count it saw and drops its entries once the count moves, so an ending made here (sign-out, a new
+/// password, deletion) is refused here at once; other replicas refuse it when their entry ages out.
+public enum SessionRevocations {
+    private static let counter = Atomic<UInt64>(0)
+
+    /// The count now.
+    public static var epoch: UInt64 { counter.load(ordering: .acquiring) }
+
+    static func record() {
+        counter.add(1, ordering: .releasing)
+    }
+}
