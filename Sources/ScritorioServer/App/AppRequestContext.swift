@@ -16,7 +16,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// Bodies are small JSON documents; anything bigger is refused before it is buffered.
-    public var maxUploadSize: Int { 64 * 1024 }
+    public var maxUploadSize: Int { Self.maxBodyBytes }
+
+    /// The JSON body cap of every route (the AI gateway reads its own, larger bodies with its own caps).
+    static let maxBodyBytes = 64 * 1024
 }
 
 /// The context of a route that only a verified caller reaches. Routes that need a caller take this type, so a
@@ -35,5 +38,5 @@ public struct AuthenticatedContext: ChildRequestContext, RemoteAddressRequestCon
         self.identity = identity
     }
 
-    public var maxUploadSize: Int { 64 * 1024 }
+    public var maxUploadSize: Int { AppRequestContext.maxBodyBytes }
 }
