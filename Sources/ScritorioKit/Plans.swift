@@ -103,12 +103,12 @@ public struct PlanLimitTable: Sendable, Equatable {
 
     /// The first allowance `member` has reached on `plan` (a count equal to the limit is exceeded: the next word
     /// would go over), or `nil` when there is room. `todayResetAt` / `thisMonthResetAt` mark the start of the
-    /// UTC day and month the counters belong to; counters of a day or month that has since ended count as zero.
+    /// account's day and month the counters belong to (``UsagePeriods``: a day is 24 hours from its mark, a month
+    /// ends on the same day of the next month); counters of a day or month that has since ended count as zero.
     public func exceeded(member: MemberDTO, plan: EffectivePlan, now: Date = Date()) -> LimitExceeded? {
         let limits = limits(for: plan)
-        let periods = UsagePeriods(now: now)
-        let dayOver = WireDate.parse(member.todayResetAt).map { $0 < periods.dayStart } ?? false
-        let monthOver = WireDate.parse(member.thisMonthResetAt).map { $0 < periods.monthStart } ?? false
+        let dayOver = WireDate.parse(member.todayResetAt).map { now >= $0.addingTimeInterval(86_400) } ?? false
+        let monthOver = WireDate.parse(member.thisMonthResetAt).map { now >= UsagePeriods.monthEnd(afterStart: $0) } ?? false
         let wordsToday = dayOver ? 0 : member.wordsToday
         let wordsMonth = monthOver ? 0 : member.wordsThisMonth
         let tokensToday = dayOver ? 0 : member.tokensToday

@@ -75,30 +75,39 @@ public struct Member: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    /// A new free member at `now`, counters at zero, reset marks at the start of the current UTC day and month.
-    public static func newFree(id: UserID, now: Date) -> Member {
-        let periods = UsagePeriods(now: now)
+    /// A new free member at `now`, counters at zero, reset marks at the start of the user's current day and month
+    /// (``UsagePeriods``, anchored at `anchor`, the account's creation).
+    public static func newFree(id: UserID, anchor: Date, now: Date) -> Member {
+        let periods = UsagePeriods(anchor: anchor, now: now)
         return Member(
             id: id, plan: .free, isOnTrial: false, trialEndsAt: nil, counters: UsageCounters(),
             todayResetAt: periods.dayStart, thisMonthResetAt: periods.monthStart, createdAt: now, updatedAt: now)
     }
 
+    /// A new free member of an account created at `now` (the anchor of its periods).
+    public static func newFree(id: UserID, now: Date) -> Member { newFree(id: id, anchor: now, now: now) }
+
+    /// The member as of `periods`: the counters of a day or month that has ended read as zero, and the reset marks
+    /// move to the current period's start, so `todayResetAt` is always when today's counters were last reset.
+    /// Counters are stored lazily (rolled over by the next write), so every read goes through this.
+    public func current(in periods: UsagePeriods) -> Member {
+        var member = self
+        // A mark at or after the period's end belongs to a later period (a clock that went back): left alone.
+        if member.todayResetAt != periods.dayStart && member.todayResetAt < periods.dayEnd {
+            member.counters.wordsToday = 0
+            member.counters.tokensToday = 0
+            member.todayResetAt = periods.dayStart
+        }
+        if member.thisMonthResetAt != periods.monthStart && member.thisMonthResetAt < periods.monthEnd {
+            member.counters.wordsThisMonth = 0
+            member.counters.tokensThisMonth = 0
+            member.thisMonthResetAt = periods.monthStart
+        }
+        return member
+    }
+
     /// The seed's `getIsPaying`: anything but `free` pays.
     public var isPaying: Bool { plan != .free }
-}
-
-/// The UTC day and month a moment falls in; counters reset when these move on.
-public struct UsagePeriods: Sendable, Equatable {
-    public var dayStart: Date
-    public var monthStart: Date
-
-    public init(now: Date) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        self.dayStart = calendar.startOfDay(for: now)
-        let parts = calendar.dateComponents([.year, .month], from: now)
-        self.monthStart = calendar.date(from: parts) ?? dayStart
-    }
 }
 
 /// A user's public profile.

@@ -9,7 +9,7 @@ struct Account: AsyncParsableCommand {
         abstract: "Use a Scritorio server as a desktop app does: sign up, sign in, upgrade, devices, AI.",
         subcommands: [
             AccountSignUp.self, AccountConfirm.self, AccountLogin.self, AccountLogout.self, AccountStatus.self,
-            AccountUpgrade.self, AccountDevices.self, AccountAI.self,
+            AccountUpgrade.self, AccountDevices.self, AccountAI.self, AccountToken.self,
         ])
 }
 
@@ -33,10 +33,23 @@ struct AccountOptions: ParsableArguments {
         guard let base = URL(string: text), base.scheme == "http" || base.scheme == "https" else {
             throw ValidationError("--url must be an http(s) URL, got \(text)")
         }
-        guard let key = environment["SCRITORIO_PUBLISHABLE_KEY"], !key.isEmpty else {
-            throw ValidationError("set SCRITORIO_PUBLISHABLE_KEY to the server's publishable key (scritorio serve prints it)")
+        guard let key = Self.publishableKey(environment: environment) else {
+            throw ValidationError(
+                "set SCRITORIO_PUBLISHABLE_KEY to the server's publishable key (scritorio serve prints it), or run in the "
+                    + "directory the server keeps its data in")
         }
         return ScritorioClient(url: base, publishableKey: key, storage: storage, profile: profile)
+    }
+
+    /// `SCRITORIO_PUBLISHABLE_KEY`, else the key a server on this machine keeps in its data directory
+    /// (`SCRITORIO_DATA_DIR`, default `./.scritorio`), so the commands work beside `scritorio serve` without an export.
+    /// The publishable key is public (every app ships it), so reading it from disk reveals nothing.
+    static func publishableKey(environment: [String: String]) -> String? {
+        if let key = environment["SCRITORIO_PUBLISHABLE_KEY"], !key.isEmpty { return key }
+        let directory = environment["SCRITORIO_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? ".scritorio"
+        guard let text = try? String(contentsOfFile: directory + "/publishable-key", encoding: .utf8) else { return nil }
+        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return key.isEmpty ? nil : key
     }
 
     /// The client with its stored session restored; not signed in prints how to sign in and fails the command.
@@ -158,5 +171,16 @@ struct AccountLogout: AsyncParsableCommand {
         }
         await client.signOut(scope: everywhere ? .global : .local)
         print("Signed out.")
+    }
+}
+
+struct AccountToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Print the signed-in session's access token (refreshed when close to expiry), for curl.")
+    @OptionGroup var options: AccountOptions
+
+    func run() async throws {
+        let client = try await options.signedInClient()
+        try await runAccountCommand { print(try await client.accessToken()) }
     }
 }

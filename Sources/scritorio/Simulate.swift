@@ -6,6 +6,9 @@ import NIOFoundationCompat
 
 /// `scritorio simulate paddle complete TXN` and friends: play the buyer and the billing clock against a running
 /// `serve --sandbox`, from the shell.
+/// The server `simulate` drives: `SCRITORIO_URL`, as for `scritorio account`, else the default address of `serve`.
+private let sandboxURL = ProcessInfo.processInfo.environment["SCRITORIO_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:8080"
+
 struct Simulate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Drive the sandbox's fake providers.", subcommands: [PaddleCommand.self, LemonSqueezyCommand.self])
@@ -17,7 +20,7 @@ struct Simulate: AsyncParsableCommand {
 
         @Argument(help: "complete, renew, fail-payment, recover, end-period or refund") var action: String
         @Argument(help: "The transaction id (complete) or subscription id (the others).") var id: String
-        @Option(help: "The sandbox server's URL.") var url = "http://127.0.0.1:8080"
+        @Option(help: "The sandbox server's URL (env SCRITORIO_URL, default http://127.0.0.1:8080).") var url = sandboxURL
         @Flag(help: "Deliver the events out of order.") var shuffle = false
         @Flag(help: "Deliver every event twice.") var duplicate = false
 
@@ -50,7 +53,7 @@ struct Simulate: AsyncParsableCommand {
 
         @Argument(help: "complete, or one of: \(actions.joined(separator: ", "))") var action: String
         @Argument(help: "The checkout id (complete) or subscription id (the others).") var id: String
-        @Option(help: "The sandbox server's URL.") var url = "http://127.0.0.1:8080"
+        @Option(help: "The sandbox server's URL (env SCRITORIO_URL, default http://127.0.0.1:8080).") var url = sandboxURL
         @Option(help: "The buyer's email (complete).") var email: String?
         @Flag(help: "Deliver the webhooks out of order.") var shuffle = false
         @Flag(help: "Deliver every webhook twice.") var duplicate = false

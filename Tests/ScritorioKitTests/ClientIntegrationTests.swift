@@ -256,9 +256,10 @@ struct ClientIntegrationTests {
             let client = server.client()
             _ = try await Self.signedUp(server, client)
             let checkout = try await client.checkout(plan: "pro_monthly")
+            let transaction: String = try #require(checkout.transactionId)
             await #expect(throws: ScritorioError.timedOut) {
                 _ = try await client.waitForUpgrade(
-                    transactionId: try #require(checkout.transactionId),
+                    transactionId: transaction,
                     policy: UpgradePolicy(timeout: .milliseconds(400), initialDelay: .milliseconds(50), maximumDelay: .milliseconds(100)))
             }
             #expect(try await client.member()?.plan == "free")

@@ -162,9 +162,10 @@ struct EntitlementCacheTests {
             let userID = await client.currentUser?.id
             #expect(free.freshness == .fresh && !free.grants("scritorio_pro") && free.document?.subject == userID)
             let checkout = try await client.checkout(plan: "pro_monthly")
-            try await server.raw("POST", "/sandbox/paddle/transactions/\(checkout.transactionId ?? "")/complete")
+            let transaction: String = try #require(checkout.transactionId)
+            try await server.raw("POST", "/sandbox/paddle/transactions/\(transaction)/complete")
             _ = try await client.waitForUpgrade(
-                transactionId: try #require(checkout.transactionId),
+                transactionId: transaction,
                 policy: UpgradePolicy(timeout: .seconds(60), initialDelay: .milliseconds(100), maximumDelay: .milliseconds(300)))
             #expect(try await cache.refresh().grants("scritorio_pro"))
         }

@@ -92,7 +92,8 @@ struct StateMachineTests {
     }
 
     static func member(plan: String, wordsToday: Int64 = 0, wordsMonth: Int64 = 0, tokensMonth: Int64 = 0, daysAgo: Double = 0) -> MemberDTO {
-        let periods = UsagePeriods(now: Date().addingTimeInterval(-daysAgo * 86_400))
+        // An account created 100 days ago, its counters last written `daysAgo` days ago.
+        let periods = UsagePeriods(anchor: Date().addingTimeInterval(-100 * 86_400), now: Date().addingTimeInterval(-daysAgo * 86_400))
         var member = MemberDTO(Member(
             id: UserID(UUID()), plan: MemberPlan(rawValue: plan), isOnTrial: false, trialEndsAt: nil, counters: UsageCounters(),
             todayResetAt: periods.dayStart, thisMonthResetAt: periods.monthStart, createdAt: Date(), updatedAt: Date()))

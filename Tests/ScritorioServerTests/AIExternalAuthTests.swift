@@ -27,7 +27,7 @@ struct AIExternalAuthTests {
             let day = try #require(try await h.usage(token)["day"] as? [String: Any])
             #expect(day["tokens_used"] as? Int == total)
             // The member the seed's counters live on was created on first use.
-            let member = try #require(try await h.base.database.read { try await MemberRepository.find(userID: UserID(sub), on: $0) })
+            let member = try #require(try await h.base.database.read { try await MemberRepository.find(userID: UserID(sub), now: Date(), on: $0) })
             #expect(member.counters.tokensTotal == Int64(total))
 
             let forged = try ExternalAuthTests.hs256(

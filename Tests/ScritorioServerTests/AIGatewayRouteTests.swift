@@ -46,6 +46,12 @@ struct AIGatewayRouteTests {
             // member-get shows the same counters.
             let member = try await h.base.request(.post, "/functions/v1/member-get", bearer: token)
             #expect(member.raw.contains("\"tokens_total\":\(total)") || member.raw.contains("\"tokensTotal\":\(total)"))
+            // One meaning of "today" and "this month": the account's day and month, as /v1/me/usage has them.
+            let fields = try #require(member.json["member"] as? [String: Any])
+            let month = try #require(me["month"] as? [String: Any])
+            #expect(fields["todayResetAt"] as? String == day["start"] as? String)
+            #expect(fields["thisMonthResetAt"] as? String == month["start"] as? String)
+            #expect(fields["tokensToday"] as? Int == total && fields["tokensThisMonth"] as? Int == total)
         }
     }
 

@@ -43,7 +43,7 @@ struct EventOrderPropertyTests {
     static func final(_ database: Database, subscription: String, user: UserID) async throws -> Final {
         try await database.read { db in
             let stored = try await BillingRepository.subscription(provider: .paddle, id: subscription, on: db)
-            let member = try await MemberRepository.find(userID: user, on: db)
+            let member = try await MemberRepository.find(userID: user, now: Date(), on: db)
             return Final(status: stored?.change.status ?? .unknown("none"), scheduledCancelAt: stored?.change.scheduledCancelAt, plan: member?.plan)
         }
     }

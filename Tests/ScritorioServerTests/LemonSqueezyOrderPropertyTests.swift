@@ -42,7 +42,7 @@ struct LemonSqueezyOrderPropertyTests {
     static func final(_ database: Database, subscription: String, order: String, user: UserID, now: Date) async throws -> Final {
         try await database.read { db in
             let stored = try await BillingRepository.subscription(provider: .lemonSqueezy, id: subscription, on: db)
-            let member = try await MemberRepository.find(userID: user, on: db)
+            let member = try await MemberRepository.find(userID: user, now: Date(), on: db)
             let grants = try await BillingRepository.grants(of: user, on: db)
                 .filter { $0.revokedAt == nil && ($0.endsAt.map { $0 > now } ?? true) }.map(\.code).sorted()
             let covered = try await BillingRepository.ordersCoveredBySubscriptions(of: user, on: db)

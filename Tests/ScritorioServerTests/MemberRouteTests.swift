@@ -30,7 +30,7 @@ struct MemberRouteTests {
             #expect(member["isOnTrial"] as? Bool == false)
             #expect(member.keys.contains("trialEndsAt") && member["trialEndsAt"] is NSNull)
             let strangerRows = try await app.database.read { db in
-                try await MemberRepository.find(userID: UserID(stranger)!, on: db)
+                try await MemberRepository.find(userID: UserID(stranger)!, now: Date(), on: db)
             }
             #expect(strangerRows == nil)
 

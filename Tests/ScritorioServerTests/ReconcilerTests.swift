@@ -43,7 +43,7 @@ struct ReconcilerTests {
             #expect(asked.withLock { $0 } == ["sub_lost"])
             let stored = try await database.read { try await BillingRepository.subscription(provider: .paddle, id: "sub_lost", on: $0) }
             #expect(stored?.change.status == .canceled)
-            let member = try await database.read { try await MemberRepository.find(userID: user, on: $0) }
+            let member = try await database.read { try await MemberRepository.find(userID: user, now: Date(), on: $0) }
             #expect(member?.plan == .free)
             // Nothing stale is left to check.
             #expect(try await reconciler.reconcileOnce().checked == 0)

@@ -28,11 +28,11 @@ struct WrongModeTests {
             #expect(refused == .wrongMode)
             let stored = try await database.read { try await BillingRepository.subscription(provider: .paddle, id: "sub_wrong", on: $0) }
             #expect(stored == nil)
-            let untouched = try await database.read { try await MemberRepository.find(userID: user, on: $0) }
+            let untouched = try await database.read { try await MemberRepository.find(userID: user, now: Date(), on: $0) }
             #expect(untouched == nil)
             let applied = try await database.transaction { try await applier.apply(right, now: now, on: $0) }
             #expect(applied == .applied(user))
-            let member = try await database.read { try await MemberRepository.find(userID: user, on: $0) }
+            let member = try await database.read { try await MemberRepository.find(userID: user, now: Date(), on: $0) }
             #expect(member?.plan == .pro)
         }
     }

@@ -61,7 +61,7 @@ struct AIRepositoryTests {
             // The ledger and the member's counters agree with the row.
             let ledger = try await database.read { try await AIRepository.ledgerTotals(userID: user, since: .distantPast, on: $0) }
             #expect(ledger.tokens == settled)
-            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, on: $0) })
+            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, now: now, on: $0) })
             #expect(member.counters.tokensTotal == settled)
         }
     }
@@ -101,7 +101,8 @@ struct AIRepositoryTests {
         try await TestStores.with(kind) { database in
             let users = [UserID.random(), UserID.random()]
             let now = Self.anchor.addingTimeInterval(30)
-            let periods = AIPeriods(anchor: Self.anchor, now: now)
+            // ensureRow anchors a user no account row knows at its first request; the member's counters use that anchor.
+            let periods = AIPeriods(anchor: now, now: now)
             let limits = AILimits(tokensPerDay: 10_000)
             var batch: [AIRepository.Settlement] = []
             for (index, user) in [users[0], users[0], users[0], users[1], users[1]].enumerated() {
@@ -119,7 +120,7 @@ struct AIRepositoryTests {
                 #expect(state.dayTokensUsed == expected && state.dayTokensReserved == 0 && state.monthTokensUsed == expected)
                 let ledger = try await database.read { try await AIRepository.ledgerTotals(userID: user, since: .distantPast, on: $0) }
                 #expect(ledger.tokens == expected)
-                let member = try #require(try await database.read { try await MemberRepository.find(userID: user, on: $0) })
+                let member = try #require(try await database.read { try await MemberRepository.find(userID: user, now: now, on: $0) })
                 #expect(member.counters.tokensTotal == expected && member.counters.tokensToday == expected)
             }
         }

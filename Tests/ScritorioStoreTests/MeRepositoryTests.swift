@@ -16,7 +16,7 @@ struct MeRepositoryTests {
                 createdAt: t0, updatedAt: t0)
             let session = AuthSession(id: .random(), userID: user.id, amr: [], createdAt: t0, updatedAt: t0)
 
-            let nobody = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            let nobody = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
             let nobodyAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
             #expect(nobody.user == nil && nobody.profile == nil && nobody.member == nil && !nobodyAlive.session && !nobodyAlive.user)
 
@@ -24,7 +24,7 @@ struct MeRepositoryTests {
                 try await UserRepository.insert(user, on: db)
                 try await SessionRepository.insert(session, on: db)
             }
-            let bare = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            let bare = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
             let bareAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
             #expect(bare.user?.email == "me@example.com" && bare.user?.userMetadata == user.userMetadata)
             #expect(bareAlive.session && bareAlive.user && bare.profile == nil && bare.member == nil)
@@ -33,7 +33,7 @@ struct MeRepositoryTests {
                 _ = try await MemberRepository.initFree(userID: user.id, now: t0, on: db)
                 try await MemberRepository.upsertProfile(userID: user.id, displayName: "Me", now: t0, on: db)
             }
-            let full = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            let full = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
             #expect(full.member == Member.newFree(id: user.id, now: t0))
             #expect(full.profile?.displayName == "Me")
 
@@ -43,7 +43,7 @@ struct MeRepositoryTests {
             #expect(!noSession.session && noSession.user)
             try await database.transaction { try await SessionRepository.delete(id: session.id, on: $0) }
             let ended = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
-            let endedMe = try await database.read { try await MeRepository.load(userID: user.id, on: $0) }
+            let endedMe = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
             #expect(!ended.session && ended.user && endedMe.user != nil)
         }
     }

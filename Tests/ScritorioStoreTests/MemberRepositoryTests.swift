@@ -22,7 +22,7 @@ struct MemberRepositoryTests {
                 try await MemberRepository.initFree(userID: user, now: first.addingTimeInterval(60), on: $0)
             }
             #expect(created == false)
-            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, on: $0) })
+            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, now: first, on: $0) })
             #expect(member.counters.wordsTotal == 42)
             #expect(member.plan == .pro)
             #expect(member.createdAt == first)
@@ -54,10 +54,36 @@ struct MemberRepositoryTests {
             let user = UserID.random()
             let now = Date(timeIntervalSince1970: 1_773_582_300)  // 2026-03-15T13:45:00Z
             _ = try await database.transaction { try await MemberRepository.initFree(userID: user, now: now, on: $0) }
-            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, on: $0) })
+            let member = try #require(try await database.read { try await MemberRepository.find(userID: user, now: now, on: $0) })
             #expect(member == Member.newFree(id: user, now: now))
-            let value2 = try await database.read { try await MemberRepository.find(userID: .random(), on: $0) }
+            let value2 = try await database.read { try await MemberRepository.find(userID: .random(), now: now, on: $0) }
             #expect(value2 == nil)
+        }
+    }
+
+    @Test("the member's day and month start at the account's creation; a read after the day ended shows today's counters at zero", arguments: TestStores.kinds)
+    func anchoredCounters(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let created = Date(timeIntervalSince1970: 1_789_990_000)  // 2026-09-21T11:26:40Z
+            let account = AuthUser(
+                id: .random(), email: "anchor@example.com", encryptedPassword: "x", emailConfirmedAt: created, confirmationSentAt: nil,
+                recoverySentAt: nil, lastSignInAt: nil, appMetadata: [:], userMetadata: [:], createdAt: created, updatedAt: created)
+            try await database.transaction { try await UserRepository.insert(account, on: $0) }
+            let initAt = created.addingTimeInterval(3 * 86_400 + 600)
+            _ = try await database.transaction { try await MemberRepository.initFree(userID: account.id, now: initAt, on: $0) }
+            let member = try #require(try await database.read { try await MemberRepository.find(userID: account.id, now: initAt, on: $0) })
+            #expect(member.todayResetAt == created.addingTimeInterval(3 * 86_400))
+            #expect(member.thisMonthResetAt == created)
+            try await database.transaction { db in
+                try await db.sql.raw("UPDATE members SET tokens_today = 7, words_today = 3, tokens_this_month = 70 WHERE id = \(bind: account.id.rawValue)").run()
+            }
+            let nextDay = try #require(try await database.read {
+                try await MemberRepository.find(userID: account.id, now: created.addingTimeInterval(4 * 86_400), on: $0)
+            })
+            #expect(nextDay.todayResetAt == created.addingTimeInterval(4 * 86_400))
+            #expect(nextDay.counters.tokensToday == 0 && nextDay.counters.wordsToday == 0 && nextDay.counters.tokensThisMonth == 70)
+            let snapshot = try await database.read { try await MeRepository.load(userID: account.id, now: created.addingTimeInterval(4 * 86_400), on: $0) }
+            #expect(snapshot.member == nextDay)
         }
     }
 
@@ -89,7 +115,7 @@ struct MemberRepositoryTests {
                     throw Boom()
                 }
             }
-            let value3 = try await database.read { try await MemberRepository.find(userID: user, on: $0) }
+            let value3 = try await database.read { try await MemberRepository.find(userID: user, now: Date(), on: $0) }
             #expect(value3 == nil)
         }
     }

@@ -22,7 +22,7 @@ struct AIUsageController: Sendable {
         let (state, member, ledger) = try await gateway.database.read { db in
             (
                 try await AIRepository.state(userID: user, on: db)?.current(periods),
-                try await MemberRepository.find(userID: user, on: db),
+                try await MemberRepository.find(userID: user, now: now, on: db),
                 try await AIRepository.ledgerTotals(userID: user, since: periods.monthStart, on: db)
             )
         }

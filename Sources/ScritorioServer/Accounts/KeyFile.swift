@@ -21,15 +21,10 @@ struct KeyFile<Key: RotatableStoredKey>: Codable {
 
     /// Writes the ring to `path` (creating its directory), readable by the owner only.
     func write(path: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(self), attributes: [.posixPermissions: 0o600])
-        // rename(2) replaces atomically, so a crash never leaves a half-written key file.
-        guard rename(temporary, path) == 0 else { throw ConfigError(description: "cannot write \(path)") }
+        try SecretFile.write(try encoder.encode(self), to: path)
     }
 
     /// Retires the current key, forgets keys retired longer than `keepRetiredFor` ago, and makes `new` current.

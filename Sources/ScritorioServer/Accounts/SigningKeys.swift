@@ -91,10 +91,9 @@ public enum PublishableKey {
         {
             return existing
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let key = "sb_publishable_" + SecretToken.random(
             count: 32, alphabet: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try SecretFile.write(Data((key + "\n").utf8), to: path)
         return key
     }
 }

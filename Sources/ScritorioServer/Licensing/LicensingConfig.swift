@@ -58,13 +58,11 @@ enum LicenseSecret {
         {
             return data
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
         let data = Data(bytes)
-        FileManager.default.createFile(
-            atPath: path, contents: Data((data.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try SecretFile.write(Data((data.base64EncodedString() + "\n").utf8), to: path)
         return data
     }
 }

@@ -32,7 +32,7 @@ struct MembersController: Sendable {
             try await MemberRepository.initFree(userID: identity.userID, now: now, on: db)
             try await MemberRepository.insertProfileIfMissing(
                 userID: identity.userID, displayName: identity.userMetadata["display_name"]?.stringValue, now: now, on: db)
-            guard let member = try await MemberRepository.find(userID: identity.userID, on: db) else {
+            guard let member = try await MemberRepository.find(userID: identity.userID, now: now, on: db) else {
                 throw StoreError.corruptRow("member vanished after insert")
             }
             return member
@@ -46,7 +46,8 @@ struct MembersController: Sendable {
 
     @Sendable func memberGetFunction(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MemberEnvelope> {
         let identity = context.identity
-        let member = try await database.read { db in try await MemberRepository.find(userID: identity.userID, on: db) }
+        let now = self.now()
+        let member = try await database.read { db in try await MemberRepository.find(userID: identity.userID, now: now, on: db) }
         return JSONResponse(MemberEnvelope(member: member.map(MemberDTO.init)))
     }
 
@@ -57,7 +58,8 @@ struct MembersController: Sendable {
 
     @Sendable func me(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MeResponse> {
         let identity = context.identity
-        let snapshot = try await database.read { db in try await MeRepository.load(userID: identity.userID, on: db) }
+        let now = self.now()
+        let snapshot = try await database.read { db in try await MeRepository.load(userID: identity.userID, now: now, on: db) }
         let userDTO = if let user = snapshot.user {
             MeUserDTO(
                 id: user.id.description, email: user.email, emailConfirmedAt: user.emailConfirmedAt.map(WireDate.format),

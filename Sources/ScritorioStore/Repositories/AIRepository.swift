@@ -111,8 +111,12 @@ public enum AIRepository {
         {
             return anchor
         }
-        let created = try await db.sql.raw("SELECT created_at FROM auth_users WHERE id = \(bind: userID.rawValue)").first()
-            .map { try $0.decode(column: "created_at", as: Date.self) }
+        // The account's creation, else the member's, as the member's counters use (MemberRepository.anchorExpression).
+        let created = try await db.sql.raw("""
+            SELECT COALESCE((SELECT created_at FROM auth_users WHERE id = k.uid), (SELECT created_at FROM members WHERE id = k.uid))
+              AS usage_anchor
+            FROM (SELECT \(bind: userID.rawValue) AS uid) k
+            """).first().flatMap { try $0.decode(column: "usage_anchor", as: Date?.self) }
         let anchor = Date(timeIntervalSince1970: floor((created ?? now).timeIntervalSince1970))
         try await db.sql.raw("""
             INSERT INTO ai_user_plans (user_id, plan, anchor_at, created_at, updated_at)
@@ -182,7 +186,9 @@ public enum AIRepository {
             userID: reservation.userID, day: reservation.periods.dayStart, month: reservation.periods.monthStart,
             reserved: reservation.estimate, actual: actual, now: now, on: db)
         try await insert(event, now: now, on: db)
-        if actual.totalTokens > 0 { try await addMemberTokens(userID: reservation.userID, tokens: actual.totalTokens, now: now, on: db) }
+        if actual.totalTokens > 0 {
+            try await addMemberTokens(userID: reservation.userID, tokens: actual.totalTokens, periods: reservation.periods, now: now, on: db)
+        }
     }
 
     /// Replaces `reserved` by `actual` in the user's counters of the day and month (by their starts) it was
@@ -224,7 +230,8 @@ public enum AIRepository {
     public static func settle(batch: [Settlement], on db: SQLConnection) async throws {
         struct Key: Hashable { var user: UserID; var day: Date; var month: Date }
         var sums: [Key: (reserved: Int64, used: Int64, audioReserved: Int64, audioUsed: Int64, now: Date)] = [:]
-        var members: [UserID: (tokens: Int64, now: Date)] = [:]
+        struct MemberKey: Hashable { var user: UserID; var periods: UsagePeriods }
+        var members: [MemberKey: (tokens: Int64, now: Date)] = [:]
         for item in batch {
             let key = Key(user: item.reservation.userID, day: item.reservation.periods.dayStart, month: item.reservation.periods.monthStart)
             var sum = sums[key] ?? (0, 0, 0, 0, item.now)
@@ -235,10 +242,11 @@ public enum AIRepository {
             sum.now = max(sum.now, item.now)
             sums[key] = sum
             if item.actual.totalTokens > 0 {
-                var member = members[item.reservation.userID] ?? (0, item.now)
+                let memberKey = MemberKey(user: item.reservation.userID, periods: item.reservation.periods)
+                var member = members[memberKey] ?? (0, item.now)
                 member.tokens += item.actual.totalTokens
                 member.now = max(member.now, item.now)
-                members[item.reservation.userID] = member
+                members[memberKey] = member
             }
         }
         for (key, sum) in sums {
@@ -282,8 +290,8 @@ public enum AIRepository {
             try await db.sql.raw(query).run()
             start += 400
         }
-        for (user, member) in members {
-            try await addMemberTokens(userID: user, tokens: member.tokens, now: member.now, on: db)
+        for (key, member) in members {
+            try await addMemberTokens(userID: key.user, tokens: member.tokens, periods: key.periods, now: member.now, on: db)
         }
     }
 
@@ -304,16 +312,25 @@ public enum AIRepository {
             """).run()
     }
 
-    /// The seed's member counters (UTC day and month, as `member-get` shows them).
-    static func addMemberTokens(userID: UserID, tokens: Int64, now: Date, on db: SQLConnection) async throws {
-        let periods = UsagePeriods(now: now)
+    /// The seed's member counters, in the periods the request was reserved in (the user's anchored day and month,
+    /// as `member-get` and `/v1/me/usage` show them). A counter still on an earlier period starts again from these
+    /// tokens; one already on a later period (a settlement that arrives after the turn of the day) is left alone, as
+    /// the quota's counters are; the total always moves.
+    static func addMemberTokens(userID: UserID, tokens: Int64, periods: UsagePeriods, now: Date, on db: SQLConnection) async throws {
         func update() async throws -> Bool {
             try await !db.sql.raw("""
             UPDATE members SET
-              tokens_today = (CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today ELSE 0 END) + \(bind: tokens),
-              today_reset_at = \(bind: periods.dayStart),
-              tokens_this_month = (CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month ELSE 0 END) + \(bind: tokens),
-              this_month_reset_at = \(bind: periods.monthStart),
+              tokens_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today + \(bind: tokens)
+                WHEN today_reset_at >= \(bind: periods.dayEnd) THEN tokens_today ELSE \(bind: tokens) END,
+              words_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) OR today_reset_at >= \(bind: periods.dayEnd)
+                THEN words_today ELSE 0 END,
+              today_reset_at = CASE WHEN today_reset_at >= \(bind: periods.dayEnd) THEN today_reset_at ELSE \(bind: periods.dayStart) END,
+              tokens_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month + \(bind: tokens)
+                WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN tokens_this_month ELSE \(bind: tokens) END,
+              words_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) OR this_month_reset_at >= \(bind: periods.monthEnd)
+                THEN words_this_month ELSE 0 END,
+              this_month_reset_at = CASE WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN this_month_reset_at
+                ELSE \(bind: periods.monthStart) END,
               tokens_total = tokens_total + \(bind: tokens),
               updated_at = \(bind: now)
             WHERE id = \(bind: userID.rawValue)

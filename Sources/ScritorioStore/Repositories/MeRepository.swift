@@ -17,16 +17,19 @@ public enum MeRepository {
         let user = ["id", "email", "email_confirmed_at", "created_at", "raw_user_meta_data"].map { "u.\($0) AS u_\($0)" }
         let profile = ["id", "display_name", "created_at", "updated_at"].map { "p.\($0) AS p_\($0)" }
         let member = MemberRepository.memberColumns.map { "m.\($0) AS m_\($0)" }
-        return (user + profile + member).joined(separator: ", ")
+        let anchor = "COALESCE(a.anchor_at, u.created_at, m.created_at) AS usage_anchor"
+        return (user + profile + member + [anchor]).joined(separator: ", ")
     }()
 
-    public static func load(userID: UserID, on db: SQLConnection) async throws -> MeSnapshot {
+    /// The snapshot as of `now` (the member's counters of ended periods read as zero).
+    public static func load(userID: UserID, now: Date, on db: SQLConnection) async throws -> MeSnapshot {
         guard let row = try await db.sql.raw("""
             SELECT \(unsafeRaw: columns)
             FROM (SELECT \(bind: userID.rawValue) AS uid) k
             LEFT JOIN auth_users u ON u.id = k.uid
             LEFT JOIN profiles p ON p.id = k.uid
             LEFT JOIN members m ON m.id = k.uid
+            LEFT JOIN ai_user_plans a ON a.user_id = k.uid
             """).first()
         else { return MeSnapshot(user: nil, profile: nil, member: nil) }
 
@@ -47,6 +50,8 @@ public enum MeRepository {
             createdAt: try row.decode(column: "p_created_at", as: Date.self),
             updatedAt: try row.decode(column: "p_updated_at", as: Date.self))
         let member = try row.decode(column: "m_id", as: UUID?.self) == nil ? nil : try MemberRepository.decodeMember(row, prefix: "m_")
-        return MeSnapshot(user: user, profile: profile, member: member)
+        let anchor = try row.decode(column: "usage_anchor", as: Date?.self)
+        let current = member.map { $0.current(in: UsagePeriods(anchor: anchor ?? $0.createdAt, now: now)) }
+        return MeSnapshot(user: user, profile: profile, member: current)
     }
 }

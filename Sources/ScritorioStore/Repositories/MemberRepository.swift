@@ -9,7 +9,11 @@ public enum MemberRepository {
     /// - Returns: whether this call created the member.
     @discardableResult
     public static func initFree(userID: UserID, now: Date, on db: SQLConnection) async throws -> Bool {
-        let member = Member.newFree(id: userID, now: now)
+        let anchor = try await db.sql.raw("""
+            SELECT \(unsafeRaw: anchorExpression(user: "k.uid", member: "NULL")) AS usage_anchor
+            FROM (SELECT \(bind: userID.rawValue) AS uid) k
+            """).first().flatMap { try $0.decode(column: "usage_anchor", as: Date?.self) }
+        let member = Member.newFree(id: userID, anchor: anchor ?? now, now: now)
         let rows = try await db.sql.raw("""
             INSERT INTO members (id, type, plan, is_on_trial, words_today, words_this_month, words_total, tokens_today,
             tokens_this_month, tokens_total, today_reset_at, this_month_reset_at, created_at, updated_at)
@@ -26,10 +30,25 @@ public enum MemberRepository {
         "updated_at",
     ]
 
-    public static func find(userID: UserID, on db: SQLConnection) async throws -> Member? {
-        try await db.sql.raw(
-            "SELECT \(unsafeRaw: memberColumns.joined(separator: ", ")) FROM members WHERE id = \(bind: userID.rawValue)"
-        ).first().map { try decodeMember($0, prefix: "") }
+    /// The user's usage anchor as SQL (``UsagePeriods``): the AI row's stored anchor, else the account's creation,
+    /// else the member's (a user only an external auth server knows). `user` and `member` are the SQL expressions
+    /// of the user's id and of the member's `created_at` (`NULL` when there is no member row at hand).
+    static func anchorExpression(user: String, member: String) -> String {
+        "COALESCE((SELECT anchor_at FROM ai_user_plans WHERE user_id = \(user)), "
+            + "(SELECT created_at FROM auth_users WHERE id = \(user)), \(member))"
+    }
+
+    /// The member as of `now` (``Member/current(in:)``: counters of ended periods read as zero).
+    public static func find(userID: UserID, now: Date, on db: SQLConnection) async throws -> Member? {
+        try await db.sql.raw("""
+            SELECT \(unsafeRaw: memberColumns.joined(separator: ", ")), \(unsafeRaw: anchorExpression(user: "members.id", member: "members.created_at")) AS usage_anchor
+            FROM members WHERE id = \(bind: userID.rawValue)
+            """
+        ).first().map { row in
+            let member = try decodeMember(row, prefix: "")
+            let anchor = try row.decode(column: "usage_anchor", as: Date?.self) ?? member.createdAt
+            return member.current(in: UsagePeriods(anchor: anchor, now: now))
+        }
     }
 
     /// Reads a member from columns named `prefix + column` (joins alias them to stay unambiguous).

@@ -75,7 +75,7 @@ struct PaddleController: Sendable {
                 logger.error("paddle-verify refused: the transaction's prices belong to the other mode")
                 throw APIError(.unprocessableContent, .wrongMode, "This transaction belongs to the other Paddle environment")
             }
-            return try await MemberRepository.find(userID: identity.userID, on: db)?.plan ?? .free
+            return try await MemberRepository.find(userID: identity.userID, now: at, on: db)?.plan ?? .free
         }
         return JSONResponse(PaddleVerifyResponse(success: true, plan: plan.rawValue, transactionId: transactionID))
     }
