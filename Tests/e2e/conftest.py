@@ -320,3 +320,17 @@ def make_kit():
 @pytest.fixture
 def kit(make_kit, server) -> Kit:
     return make_kit(server)
+
+
+# Tests clean up what they create: Scritorio's temporary folders left behind by the run fail it.
+_TEMP = Path(tempfile.gettempdir())
+_TEMP_BEFORE = {p.name for p in _TEMP.glob("scritorio-*")}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("SCRITORIO_E2E_KEEP_DATA") or exitstatus != 0:
+        return
+    left = sorted(p.name for p in _TEMP.glob("scritorio-*") if p.name not in _TEMP_BEFORE)
+    if left:
+        print(f"\nFAILED: the run left temporary folders behind: {left[:10]}")
+        session.exitstatus = 1

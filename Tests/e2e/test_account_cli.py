@@ -4,6 +4,7 @@ checkout URL and waits while the Paddle simulator pays, then `status` shows `pla
 seat of the licence, the streamed AI answer, and sign-out."""
 import os
 import re
+import shutil
 import tempfile
 
 import pexpect
@@ -25,7 +26,8 @@ def cli(server):
         return pexpect.spawn(str(BIN), ["account", *args], env=env, encoding="utf-8", timeout=60, echo=False)
 
     spawn.config = config
-    return spawn
+    yield spawn
+    shutil.rmtree(config, ignore_errors=True)
 
 
 def finish(child: pexpect.spawn) -> tuple[str, int]:
