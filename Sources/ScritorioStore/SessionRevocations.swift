@@ -13,3 +13,17 @@ public enum SessionRevocations {
         counter.add(1, ordering: .releasing)
     }
 }
+
+/// Counts the entitlement writes this process has made (a purchase, renewal, cancellation or licence applied). The
+/// AI gateway's per-replica plan cache keeps the count it saw with each entry and misses once the count moved, so
+/// an upgrade applied here is used here at once; other replicas see it when their entry ages out.
+public enum EntitlementChanges {
+    private static let counter = Atomic<UInt64>(0)
+
+    /// The count now.
+    public static var epoch: UInt64 { counter.load(ordering: .acquiring) }
+
+    static func record() {
+        counter.add(1, ordering: .releasing)
+    }
+}

@@ -55,6 +55,20 @@ struct AIGatewayRouteTests {
         }
     }
 
+    @Test("an entitlement this replica applies is used at once, however long the plan cache keeps plans", arguments: TestStores.kinds)
+    func planCacheSeesLocalUpgrade(kind: StoreKind) async throws {
+        try await AIHarness.run(kind, configure: { $0.ai.planCacheSeconds = 60 }) { h in
+            let (token, user) = try await h.user()
+            #expect(try await h.usage(token)["plan"] as? String == "free")
+            #expect(try await h.usage(token)["plan"] as? String == "free")  // now cached for a minute
+            try await h.base.database.transaction {
+                try await BillingRepository.saveGrant(
+                    Grant(code: "scritorio_pro", source: .manual("test")), userID: user, now: Date(), on: $0)
+            }
+            #expect(try await h.usage(token)["plan"] as? String == "pro")
+        }
+    }
+
     @Test("streamed chat: relayed chunk by chunk; usage forced upstream, stripped unless asked; settled", arguments: TestStores.kinds)
     func streamedChat(kind: StoreKind) async throws {
         try await AIHarness.run(kind) { h in

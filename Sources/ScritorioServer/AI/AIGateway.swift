@@ -42,17 +42,19 @@ struct AIGateway: Sendable {
 
     /// The plan the caller's active entitlements select.
     /// Kept for `config.planCacheSeconds` (1 s by default): a busy client costs one entitlement read a second,
-    /// and an upgrade shows within that second.
+    /// and an upgrade applied by another replica shows within that second; one this replica applied shows at once
+    /// (`EntitlementChanges`).
     func plan(for user: UserID) async throws -> AIPlan {
         let at = now()
-        if config.planCacheSeconds > 0, let hit = plans.value(user, now: at, maxAge: config.planCacheSeconds) {
+        let epoch = EntitlementChanges.epoch
+        if config.planCacheSeconds > 0, let hit = plans.value(user, now: at, maxAge: config.planCacheSeconds, epoch: epoch) {
             return hit
         }
         let grants = try await database.read { try await BillingRepository.grants(of: user, on: $0) }
         let codes = Set(EntitlementSet.active(grants, at: at).map(\.code))
         let plan = config.plans.plan(for: codes)
         if config.planCacheSeconds > 0 {
-            plans.store(plan, for: user, now: at)
+            plans.store(plan, for: user, now: at, epoch: epoch)
         }
         return plan
     }

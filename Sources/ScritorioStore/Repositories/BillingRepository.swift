@@ -172,6 +172,7 @@ public enum BillingRepository {
             starts_at = excluded.starts_at, ends_at = excluded.ends_at, revoked_at = excluded.revoked_at,
             updated_at = excluded.updated_at
             """).run()
+        EntitlementChanges.record()
     }
 
     public static func grants(of userID: UserID, on db: SQLConnection) async throws -> [Grant] {
