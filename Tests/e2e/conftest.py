@@ -31,7 +31,13 @@ from supabase_auth.errors import AuthError
 KEY = "sb_publishable_e2e_test_key"
 API_VERSION = "2024-01-01"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("SCRITORIO_BIN") or REPO_ROOT / ".build" / "debug" / "scritorio")
+BUILT_BIN = Path(os.environ.get("SCRITORIO_BIN") or REPO_ROOT / ".build" / "debug" / "scritorio")
+# The suite runs a copy of the binary, so that a build during the run (the README's quick start runs
+# `swift build`, a developer may too) can replace the built file without "Text file busy" or a server that
+# changes under a test.
+_BIN_DIR = Path(tempfile.mkdtemp(prefix="scritorio-e2e-bin-"))
+BIN = _BIN_DIR / "scritorio"
+shutil.copy2(BUILT_BIN, BIN)
 POSTGRES_URL = os.environ.get("SCRITORIO_E2E_POSTGRES_URL")
 STORES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 SECRETS: set[str] = set()  # every password and token this run handled
@@ -328,6 +334,7 @@ _TEMP_BEFORE = {p.name for p in _TEMP.glob("scritorio-*")}
 
 
 def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_BIN_DIR, ignore_errors=True)
     if os.environ.get("SCRITORIO_E2E_KEEP_DATA") or exitstatus != 0:
         return
     left = sorted(p.name for p in _TEMP.glob("scritorio-*") if p.name not in _TEMP_BEFORE)
