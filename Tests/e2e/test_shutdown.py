@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -160,3 +161,5 @@ def test_sigterm_under_load_exits_0_and_keeps_what_was_acknowledged(store):
         assert again.proc.wait(timeout=10) == 0, again.log_text()[-4000:]
     finally:
         again.stop()
+        if not os.environ.get("SCRITORIO_E2E_KEEP_DATA"):
+            shutil.rmtree(server.root, ignore_errors=True)
