@@ -59,6 +59,8 @@ public struct VerifiedClaims: Decodable, Sendable, Equatable {
     public var aud: Audience?
     public var exp: Double?
     public var iat: Double?
+    /// Not before (RFC 7519 §4.1.5): Scritorio's tokens carry none, another issuer's may.
+    public var nbf: Double?
     public var email: String?
     public var role: String?
     public var session_id: String?
@@ -91,6 +93,7 @@ public struct VerifiedClaims: Decodable, Sendable, Equatable {
     public func validate(now: Date, issuers: [String], audiences: [String], leeway: TimeInterval = 0) throws(JWTError) {
         guard let exp else { throw .missingClaim("exp") }
         guard now.timeIntervalSince1970 < exp + leeway else { throw .expired }
+        if let nbf, now.timeIntervalSince1970 + leeway < nbf { throw .notYetValid }
         if let iat, iat > now.timeIntervalSince1970 + max(leeway, 60) { throw .notYetValid }
         guard let iss else { throw .missingClaim("iss") }
         guard issuers.contains(iss) else { throw .wrongIssuer }

@@ -42,6 +42,11 @@ public struct TokenBucket: Sendable, Equatable {
         return true
     }
 
+    /// Whether a token could be taken at `now`, without taking it.
+    public func hasToken(rule: RateLimitRule, now: Date) -> Bool {
+        min(Double(rule.burst), tokens + max(0, now.timeIntervalSince(updatedAt)) * rule.refillRate) >= 1
+    }
+
     /// Whether the bucket is back to full at `now` (and can be forgotten).
     public func isFull(rule: RateLimitRule, now: Date) -> Bool {
         tokens + max(0, now.timeIntervalSince(updatedAt)) * rule.refillRate >= Double(rule.burst)

@@ -4,7 +4,7 @@ import Foundation
 /// `words_this_month`, …) count in. Days and months start at the user's anchor, the account's creation (its time of
 /// day, and its day of the month, clamped to the month's length), so a period never depends on when the first
 /// request came, and `member-get`'s `todayResetAt` is the same moment as `/v1/me/usage`'s `day.start`.
-public struct UsagePeriods: Sendable, Hashable {
+public struct UsagePeriods: Sendable, Hashable, Codable {
     public var dayStart: Date
     public var dayEnd: Date
     public var monthStart: Date

@@ -3,18 +3,21 @@ import ScritorioServer
 
 extension AppConfig {
     /// This configuration with the sandbox's defaults filled in: a provider with no account configured is
-    /// played by its fake, so the fake's webhook secret (and, for Lemon Squeezy, its store and test mode) is the
-    /// one the server checks. Outside the sandbox, and for every account that is configured, nothing changes.
+    /// played by its fake, so the fake's webhook secret (and, for Lemon Squeezy, its store and test mode) is one
+    /// the server checks, beside any secrets configured (a request inspector's, a test's), so the simulator's
+    /// deliveries are never refused. Outside the sandbox, and for every account that is configured, nothing changes.
     public func applyingSandboxDefaults() -> AppConfig {
         guard sandbox else { return self }
         var config = self
-        if paddle.apiKey == nil, paddle.webhookSecrets.isEmpty {
-            config.paddle.webhookSecrets = [PaddleSandbox.webhookSecret]
+        if paddle.apiKey == nil, !paddle.webhookSecrets.contains(PaddleSandbox.webhookSecret) {
+            config.paddle.webhookSecrets.append(PaddleSandbox.webhookSecret)
         }
         if lemonSqueezy.apiKey == nil {
             config.lemonSqueezy.mode = .test
             config.lemonSqueezy.storeID = LemonSqueezySandbox.storeID
-            if lemonSqueezy.webhookSecrets.isEmpty { config.lemonSqueezy.webhookSecrets = [LemonSqueezySandbox.webhookSecret] }
+            if !lemonSqueezy.webhookSecrets.contains(LemonSqueezySandbox.webhookSecret) {
+                config.lemonSqueezy.webhookSecrets.append(LemonSqueezySandbox.webhookSecret)
+            }
         }
         return config
     }

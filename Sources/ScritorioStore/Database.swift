@@ -49,8 +49,20 @@ public final class Database: Sendable {
         self.threadPool = threadPool
     }
 
+    /// The drivers' logger: never below `info`, whatever the server's level. At `debug` and `trace` the SQL drivers
+    /// log statements with their bound values, and those carry refresh tokens, codes and password hashes; nothing a
+    /// driver says below `info` is worth a secret in a log.
+    static func driverLogger(_ logger: Logger) -> Logger {
+        var quiet = logger
+        if quiet.logLevel < .info { quiet.logLevel = .info }
+        return quiet
+    }
+
+    static let transactionLogger = driverLogger(Logger(label: "scritorio.store"))
+
     /// Opens SQLite at `path` with one writer and `readers` reader connections.
     public static func sqlite(path: String, readers: Int = 2, logger: Logger) async throws -> Database {
+        let logger = driverLogger(logger)
         // One thread per connection: the writer and each reader can be inside SQLite at once.
         let threadPool = NIOThreadPool(numberOfThreads: max(1, readers) + 1)
         threadPool.start()
@@ -81,7 +93,7 @@ public final class Database: Sendable {
     public static func postgres(url: String, logger: Logger) throws -> Database {
         let configuration = try PostgresURL.configuration(url)
         let lockTimeout = try PostgresURL.lockTimeout(url)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: driverLogger(logger))
         return Database(kind: .postgres, location: PostgresURL.redacted(url), backend: .postgres(client, lockTimeout: lockTimeout))
     }
 
@@ -91,7 +103,7 @@ public final class Database: Sendable {
             switch backend {
             case .sqlite(_, let readers, _, let counter):
                 let reader = readers[counter.next() % readers.count]
-                return try await body(SQLConnection(sql: reader.sql(), kind: .sqlite))
+                return try await body(SQLConnection(sql: reader.sql(queryLogLevel: nil), kind: .sqlite))
             case .postgres(let client, _):
                 return try await client.withConnection { connection in
                     try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
@@ -109,7 +121,7 @@ public final class Database: Sendable {
         guard case .sqlite(let writer, _, let mutex, _) = backend else { return try await read(body) }
         await mutex.lock()
         do {
-            let result = try await body(SQLConnection(sql: writer.sql(), kind: .sqlite))
+            let result = try await body(SQLConnection(sql: writer.sql(queryLogLevel: nil), kind: .sqlite))
             await mutex.unlock()
             return result
         } catch {
@@ -129,7 +141,7 @@ public final class Database: Sendable {
                 do {
                     _ = try await writer.query("BEGIN IMMEDIATE")
                     do {
-                        let result = try await body(SQLConnection(sql: writer.sql(), kind: .sqlite))
+                        let result = try await body(SQLConnection(sql: writer.sql(queryLogLevel: nil), kind: .sqlite))
                         _ = try await writer.query("COMMIT")
                         await mutex.unlock()
                         return result
@@ -147,11 +159,11 @@ public final class Database: Sendable {
                 var attempt = 0
                 while true {
                     do {
-                        return try await client.withTransaction(logger: Logger(label: "scritorio.store")) { connection in
+                        return try await client.withTransaction(logger: Self.transactionLogger) { connection in
                             // A refresh waits at most 5 s (by default) for a row lock, as GoTrue does, then fails with a
                             // conflict. The value was checked to be a number with a unit when the URL was read.
                             try await connection.query(
-                                PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(lockTimeout)'"), logger: Logger(label: "scritorio.store"))
+                                PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(lockTimeout)'"), logger: Self.transactionLogger)
                             return try await body(SQLConnection(sql: connection.sql(queryLogLevel: nil), kind: .postgres))
                         }
                     } catch where attempt < 3 && Self.isRetryable(error) {

@@ -91,6 +91,16 @@ struct ClaimsTests {
         #expect(throws: Never.self) { try validate(try valid(["iat": nil])) }
     }
 
+    @Test("a token used before its nbf is not yet valid; at nbf it is")
+    func notBefore() throws {
+        // `now` in these tests is 1_700_000_000.
+        #expect(throws: JWTError.notYetValid) { try validate(try valid(["nbf": 1_700_000_001])) }
+        #expect(throws: JWTError.notYetValid) { try validate(try valid(["nbf": 1_700_003_600])) }
+        #expect(throws: Never.self) { try validate(try valid(["nbf": 1_700_000_000])) }
+        #expect(throws: Never.self) { try validate(try valid(["nbf": 1_699_990_000])) }
+        #expect(throws: Never.self) { try validate(try valid(["nbf": 1_700_000_030]), leeway: 60) }
+    }
+
     @Test func fractionalTimesDecode() throws {
         let claims = try valid(["exp": 1_700_000_000.5])
         #expect(claims.exp == 1_700_000_000.5)

@@ -56,9 +56,22 @@ struct EmailAddressTests {
         "", "   ", "alice.example.com", "a@b@example.com", "a@@example.com", "@example.com", "alice@", "alice@localhost",
         "alice@.example.com", "alice@example.com.", "al ice@example.com", "alice@exa mple.com",
         "alice\t@example.com", "<alice@example.com>", "Alice <alice@example.com>",
+        // Invisible, control and non-ASCII characters: two such addresses would look the same.
+        "admin\u{200B}@example.com", "admin@exam\u{200D}ple.com", "admin\u{202E}@example.com", "ad\u{0}min@example.com",
+        "\u{0}@example.com", "admin@example.com\u{0}", "ad\u{7}min@example.com", "ad\u{7F}min@example.com",
+        "\u{FEFF}admin@example.com", "adm\u{0456}n@example.com", "admin@\u{0435}xample.com",
+        // Domain labels: no empty label, no leading or trailing hyphen, at most 63 characters.
+        "alice@example..com", "alice@-example.com", "alice@example-.com", "alice@ex_ample.com",
+        "alice@" + String(repeating: "a", count: 64) + ".com", "(alice)@example.com", "ali\"ce@example.com",
     ])
     func rejects(_ raw: String) {
         #expect(EmailAddress.normalize(raw) == nil)
+    }
+
+    @Test func acceptsWhatGoTrueAccepts() {
+        for address in ["a!#$%&'*+/=?^_`{|}~-@example.com", "x@a-b.c0", "1@2.3", "o'brien@example.ie", "a@" + String(repeating: "a", count: 63) + ".com"] {
+            #expect(EmailAddress.normalize(address) == address.lowercased(), "\(address)")
+        }
     }
 
     @Test func rejectsOver255Bytes() {

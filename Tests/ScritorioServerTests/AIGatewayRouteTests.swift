@@ -313,14 +313,43 @@ struct AIGatewayRouteTests {
 
     @Test("three replicas on one store, each with its own write queue and caches, never settle more than the allowance together", arguments: TestStores.kinds)
     func concurrentReplicas(kind: StoreKind) async throws {
-        // ~150 tokens reserved per request; 1,000 lets about six through, whichever replica they reach.
-        try await AIHarness.run(kind, replicas: 3) { h in try await Self.neverOverspends(h, requests: 36, allowance: 1_000) }
+        // ~150 tokens reserved and ~21 used per request: 500 holds about 20 of the 36 uses, whichever replica they reach
+        // (the others wait for reservations in flight to settle, then some are refused for quota).
+        try await AIHarness.run(kind, replicas: 3) { h in try await Self.neverOverspends(h, requests: 36, allowance: 500) }
     }
 
     @Test("simultaneous requests through the gateway never settle more than the allowance", arguments: TestStores.kinds)
     func concurrentRequests(kind: StoreKind) async throws {
-        // Each request reserves its bytes plus 64 output tokens (~150); 600 lets a handful through.
-        try await AIHarness.run(kind) { h in try await Self.neverOverspends(h, requests: 16, allowance: 600) }
+        // Each request reserves its bytes plus 64 output tokens (~150) and uses ~21: 250 holds about ten of the 16.
+        try await AIHarness.run(kind) { h in try await Self.neverOverspends(h, requests: 16, allowance: 250) }
+    }
+
+    @Test("100 simultaneous requests of one user on two replicas: all answered while the allowance has room for what they use, none over it", arguments: TestStores.kinds)
+    func concurrencyWaitsInLine(kind: StoreKind) async throws {
+        try await AIHarness.run(kind, replicas: 2) { h in
+            let (token, user) = try await h.user()
+            // Each reserves about 150 (its bytes plus 64 output tokens) and uses about 30: 100 at once cannot all
+            // hold a reservation under 6,000, but what they use fits.
+            let allowance = 6_000
+            #expect(try await h.admin(.put, user, json: ["tokens_per_day": allowance, "requests_per_minute": 1_000]).status == .ok)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<100 {
+                    group.addTask {
+                        try await h.ai("chat/completions", json: Self.chat("request \(index)", extra: ["max_tokens": 64]), token: token, replica: index % 2).status
+                    }
+                }
+                var all: [HTTPResponse.Status] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            let events = try await h.events(user)
+            let outcomes = Dictionary(grouping: events, by: \.outcome).mapValues(\.count)
+            #expect(statuses.filter { $0 != .ok }.isEmpty, "refused: \(statuses.filter { $0 != .ok }.count), outcomes \(outcomes), used \(events.map(\.tokens).reduce(0, +))")
+            let settled = events.filter { $0.outcome == "ok" }.map(\.tokens).reduce(0, +)
+            #expect(settled <= Int64(allowance) && events.count == 100)
+            let day = try #require(try await h.usage(token)["day"] as? [String: Any])
+            #expect(day["tokens_used"] as? Int == Int(settled) && day["tokens_reserved"] as? Int == 0)
+        }
     }
 
     /// Sends `requests` at once, spread over the harness's replicas, against a daily allowance: some are refused,
@@ -483,6 +512,12 @@ struct AIGatewayRouteTests {
             let notUUID = try await h.base.client.execute(
                 uri: "/admin/v1/users/nope/ai-limits", method: .get, headers: [.authorization: "Bearer \(AIHarness.adminToken)"], body: nil)
             #expect(notUUID.status == .badRequest)
+            // An id nobody has: 404, and no row is made for it.
+            let stranger = UserID.random()
+            let unknownGet = try await h.admin(.get, stranger)
+            #expect(unknownGet.status == .notFound && unknownGet.json["error"] as? String == "user_not_found")
+            #expect(try await h.admin(.put, stranger, json: ["tokens_per_day": 10]).status == .notFound)
+            #expect(try await h.base.database.read { try await AIRepository.state(userID: stranger, on: $0) } == nil)
         }
         try await AIHarness.run(.sqlite, configure: { $0.ai.adminToken = nil }) { h in
             let off = try await h.admin(.get, UserID.random())

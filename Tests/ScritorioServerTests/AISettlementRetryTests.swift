@@ -99,6 +99,48 @@ struct AISettlementRetryTests {
         }
     }
 
+    @Test("a settlement the store kept refusing is kept on disk and written after a restart", arguments: TestStores.kinds)
+    func resumedAfterRestart(kind: StoreKind) async throws {
+        try await AIHarness.run(kind) { h in
+            let (_, user) = try await h.user()
+            let logger = Logger(label: "scritorio.test")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scritorio-journal-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let journal = AISettlementJournal(directory: directory)
+            try await Self.refuseLedger(h.base.database)
+            let now = Date()
+            let job = AIRepository.Settlement(
+                reservation: AIReservation(
+                    userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: now, now: now),
+                    estimate: AIUsage(inputTokens: 9), at: now),
+                actual: AIUsage(inputTokens: 7),
+                event: AIUsageEvent(
+                    userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 7), costMicros: 3,
+                    requestID: "req_0123456789abcdef01234567", latencyMs: 1, status: 200, outcome: .ok),
+                now: now)
+            // The foreground attempts and a short background patience all fail: the settlement stays on disk.
+            let outcome = await AISettlementWriter.settle(
+                job, database: h.base.database, logger: logger,
+                background: .init(first: .milliseconds(20), longest: .milliseconds(20), patience: .milliseconds(60)), journal: journal)
+            #expect(outcome == .deferred)
+            try await Task.sleep(for: .milliseconds(300))
+            let kept = journal.pending()
+            #expect(kept.count == 1 && kept.first?.event == job.event && kept.first?.reservation == job.reservation)
+            #expect(try await h.events(user).isEmpty)
+            // The store is back; a new start resumes what the journal holds.
+            try await h.base.database.transaction { try await $0.sql.raw("DELETE FROM fail_flag").run() }
+            #expect(journal.resume(database: h.base.database, logger: logger, retry: .init(first: .milliseconds(10), longest: .milliseconds(50), patience: .seconds(10))) == 1)
+            var events: [(tokens: Int64, status: Int, outcome: String, audio: Int64, cost: Int64, requestID: String)] = []
+            for _ in 0..<100 where events.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                events = try await h.events(user)
+            }
+            #expect(events.map(\.requestID) == ["req_0123456789abcdef01234567"] && events.first?.tokens == 7)
+            for _ in 0..<40 where !journal.pending().isEmpty { try await Task.sleep(for: .milliseconds(25)) }
+            #expect(journal.pending().isEmpty, "written, so forgotten")
+        }
+    }
+
     @Test("an attempt that finds its ledger row already written (a commit whose answer was lost) is done, not retried for a day", arguments: TestStores.kinds)
     func alreadyWritten(kind: StoreKind) async throws {
         try await AIHarness.run(kind) { h in

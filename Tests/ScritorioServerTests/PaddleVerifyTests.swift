@@ -58,28 +58,33 @@ struct PaddleVerifyTests {
             let me = try #require(Harness.claims(token)["sub"] as? String)
             user.withLock { $0 = me }
             transactions.withLock {
-                $0["txn_01mine0000000000000000000"] = Self.transaction(id: "txn_01mine0000000000000000000", status: "completed", user: me)
+                $0["txn_01mine00000000000000000000"] = Self.transaction(id: "txn_01mine00000000000000000000", status: "completed", user: me)
                 $0["txn_01theirs000000000000000000"] = Self.transaction(id: "txn_01theirs000000000000000000", status: "completed", user: UUID().uuidString.lowercased())
-                $0["txn_01pending0000000000000000"] = Self.transaction(id: "txn_01pending0000000000000000", status: "ready", user: me)
+                $0["txn_01pending00000000000000000"] = Self.transaction(id: "txn_01pending00000000000000000", status: "ready", user: me)
             }
             let theirs = try await app.request(.post, "/functions/v1/paddle-verify", json: ["transactionId": "txn_01theirs000000000000000000"], bearer: token)
             #expect((theirs.status, theirs.code) == (.forbidden, "forbidden"))
-            let pending = try await app.request(.post, "/v1/billing/paddle/verify", json: ["transactionId": "txn_01pending0000000000000000"], bearer: token, apikey: false)
+            let pending = try await app.request(.post, "/v1/billing/paddle/verify", json: ["transactionId": "txn_01pending00000000000000000"], bearer: token, apikey: false)
             #expect((pending.status, pending.code) == (.badRequest, "transaction_not_completed"))
-            let unknown = try await app.request(.post, "/v1/billing/paddle/verify", json: ["transactionId": "txn_01unknown0000000000000000"], bearer: token, apikey: false)
+            let unknown = try await app.request(.post, "/v1/billing/paddle/verify", json: ["transactionId": "txn_01unknown00000000000000000"], bearer: token, apikey: false)
             #expect(unknown.status == .notFound)
             let missing = try await app.request(.post, "/v1/billing/paddle/verify", json: [:], bearer: token, apikey: false)
             #expect(missing.status == .badRequest)
+            // An id not in Paddle's format never reaches Paddle: 400, not a provider error.
+            for malformed in ["txn_../../x", "txn_01MINE00000000000000000000", "txn_01mine", "sub_01mine000000000000000000", "txn_01mine000000000000000000%2f"] {
+                let refused = try await app.request(.post, "/v1/billing/paddle/verify", json: ["transactionId": malformed], bearer: token, apikey: false)
+                #expect((refused.status, refused.code) == (.badRequest, "validation_failed"), "\(malformed)")
+            }
             #expect(try await app.count("orders") == 0)
 
-            let ok = try await app.request(.post, "/functions/v1/paddle-verify", json: ["transactionId": "txn_01mine0000000000000000000"], bearer: token)
+            let ok = try await app.request(.post, "/functions/v1/paddle-verify", json: ["transactionId": "txn_01mine00000000000000000000"], bearer: token)
             #expect(ok.status == .ok && ok.json["success"] as? Bool == true && ok.json["plan"] as? String == "pro")
             let member = try await app.request(.post, "/functions/v1/member-get", json: [:], bearer: token)
             #expect((member.json["member"] as? [String: Any])?["plan"] as? String == "pro")
 
             // The webhook for the same transaction arrives later: same state, nothing changes.
             let before = try await app.database.read { try await BillingRepository.grants(of: UserID(me)!, on: $0) }
-            let raw = String(decoding: Self.transaction(id: "txn_01mine0000000000000000000", status: "completed", user: me).rawData, as: UTF8.self)
+            let raw = String(decoding: Self.transaction(id: "txn_01mine00000000000000000000", status: "completed", user: me).rawData, as: UTF8.self)
             let body = #"{"event_id":"evt_01verifylater000000000000","event_type":"transaction.completed","occurred_at":"2026-11-24T10:00:00.000000Z","notification_id":"ntf_1","data":\#(raw)}"#
             _ = try await PaddleWebhookTests.deliver(app, body: body, signature: PaddleSignature.header(body: Array(body.utf8), timestamp: Int64(Date().timeIntervalSince1970), secrets: ["pdl_ntfset_verify"]))
             try await WebhookProcessingTests.processor(app).drainOnce()

@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import ScritorioCore
+import ScritorioRuntime
+import ScritorioSandbox
 @testable import ScritorioServer
 import ScritorioStore
 import ScritorioTestSupport
@@ -89,6 +91,35 @@ struct SecurityRegressionTests {
         }
     }
 
+    @Test("guessing an account's password from one address cannot lock its owner out from another", arguments: TestStores.kinds)
+    func noLockOut(kind: StoreKind) async throws {
+        try await Harness.run(kind, configure: {
+            $0.rateLimits.token = RateLimitRule(limit: 20, window: 300, burst: 5)
+            $0.rateLimits.ipHeader = "X-Forwarded-For"
+            $0.rateLimits.signInFailureDelay = .milliseconds(300)
+        }) { app in
+            let email = Harness.email()
+            _ = try await app.confirmedSession(email, password: "owner-pass-1")
+            func signIn(_ password: String, from address: String) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("apikey")!: Harness.key]
+                headers[HTTPField.Name("X-Forwarded-For")!] = address
+                let body = ByteBuffer(string: #"{"email":"\#(email)","password":"\#(password)"}"#)
+                return try await app.client.execute(uri: "/auth/v1/token?grant_type=password", method: .post, headers: headers, body: body).status
+            }
+            // The guesser: five tries, then refused, even with the right password (its own bucket is empty).
+            var guesses: [HTTPResponse.Status] = []
+            for index in 0..<8 { guesses.append(try await signIn("guess-\(index)", from: "203.0.113.66")) }
+            #expect(guesses == Array(repeating: .badRequest, count: 5) + Array(repeating: .tooManyRequests, count: 3))
+            #expect(try await signIn("owner-pass-1", from: "203.0.113.66") == .tooManyRequests)
+            // The owner, from another address: signed in, only slowed down by the account's failures.
+            let started = ContinuousClock.now
+            #expect(try await signIn("owner-pass-1", from: "198.51.100.9") == .ok)
+            #expect(ContinuousClock.now - started >= .milliseconds(300), "over its failure budget, the account's sign-ins wait")
+            // Another guessing address is answered too (slowly), not refused on the account's behalf.
+            #expect(try await signIn("guess-x", from: "203.0.113.67") == .badRequest)
+        }
+    }
+
     @Test("the client IP behind a proxy is the rightmost forwarded address")
     func forwardedFor() async throws {
         try await Harness.run(.sqlite, configure: {
@@ -107,12 +138,55 @@ struct SecurityRegressionTests {
         }
     }
 
+    @Test("a NUL in a password is part of it; an address with invisible or control characters is refused", arguments: TestStores.kinds)
+    func nulAndInvisibleCharacters(kind: StoreKind) async throws {
+        try await Harness.run(kind) { app in
+            let email = Harness.email()
+            let password = "abcdef\u{0}-long-secret"
+            _ = try await app.confirmedSession(email, password: password)
+            func signIn(_ password: String) async throws -> Harness.Reply {
+                try await app.request(.post, "/auth/v1/token?grant_type=password", json: ["email": email, "password": password])
+            }
+            #expect(try await signIn(password).status == .ok)
+            for wrong in ["abcdef", "abcdef\u{0}", "abcdef\u{0}-long-secreT"] {
+                let refused = try await signIn(wrong)
+                #expect((refused.status, refused.code) == (.badRequest, "invalid_credentials"), "\(wrong.debugDescription)")
+            }
+            for address in ["admin\u{200B}@example.com", "ad\u{0}min@example.com", "admin\u{202E}@example.com", "adm\u{0456}n@example.com"] {
+                let refused = try await app.request(.post, "/auth/v1/signup", json: ["email": address, "password": "correct-horse-1"])
+                #expect((refused.status, refused.code) == (.badRequest, "email_address_invalid"), "\(address.debugDescription)")
+            }
+            #expect(try await app.count("auth_users") == 1)
+        }
+    }
+
+    @Test("with --sandbox, configured webhook secrets are checked beside the fakes' own, so the simulator is never refused")
+    func sandboxKeepsItsSecrets() {
+        var config = AppConfig()
+        config.sandbox = true
+        config.paddle.webhookSecrets = ["pdl_ntfset_mine"]
+        config.lemonSqueezy.webhookSecrets = ["my-ls-secret"]
+        let filled = config.applyingSandboxDefaults()
+        #expect(filled.paddle.webhookSecrets == ["pdl_ntfset_mine", PaddleSandbox.webhookSecret])
+        #expect(filled.lemonSqueezy.webhookSecrets == ["my-ls-secret", LemonSqueezySandbox.webhookSecret])
+        // A real account configured: its secrets alone.
+        config.paddle.apiKey = "pdl_sdbx_apikey_x"
+        #expect(config.applyingSandboxDefaults().paddle.webhookSecrets == ["pdl_ntfset_mine"])
+        config.sandbox = false
+        config.paddle.apiKey = nil
+        #expect(config.applyingSandboxDefaults().paddle.webhookSecrets == ["pdl_ntfset_mine"])
+    }
+
     @Test("configuration errors are reported, not crashes")
     func config() {
         #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SCRITORIO_PORT": "1e30"]) }
         #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SCRITORIO_EXTERNAL_URL": "not a url"]) }
         #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SCRITORIO_AUTH": "supabase", "SUPABASE_JWT_SECRET": "x"]) }
         #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["PADDLE_ENVIRONMENT": "sandbox", "PADDLE_API_KEY": "pdl_live_apikey_x"]) }
+        // A lifetime under the floor is refused, not silently replaced by the default.
+        #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SCRITORIO_AUTH_ACCESS_TOKEN_TTL": "29"]) }
+        #expect(throws: ConfigError.self) { try AppConfig.fromEnvironment(["SCRITORIO_AUTH_OTP_TTL": "59"]) }
+        #expect((try? AppConfig.fromEnvironment(["SCRITORIO_AUTH_ACCESS_TOKEN_TTL": "30"]))?.accessTokenLifetime == 30)
         let ok = try? AppConfig.fromEnvironment(["SCRITORIO_AUTH": "supabase", "SUPABASE_JWT_SECRET": "x", "SUPABASE_JWT_ISSUER": "https://x.supabase.co/auth/v1"])
         #expect(ok?.authMode == .supabase(url: nil, jwtSecret: "x", issuer: "https://x.supabase.co/auth/v1"))
     }

@@ -2,7 +2,7 @@
 ///
 /// The stored strings are the ledger's vocabulary, read by operators and reports, so a case may be renamed but
 /// its raw value never changes.
-public enum AIOutcome: String, Sendable, CaseIterable {
+public enum AIOutcome: String, Sendable, CaseIterable, Codable {
     /// The upstream answered (any status below 400) and the answer was relayed.
     case ok
     /// The upstream answered an error (400 and up, other than 401), passed through as it was.

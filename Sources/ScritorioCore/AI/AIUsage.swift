@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one request used, as the upstream reported it (or as reserved when it reported nothing).
-public struct AIUsage: Sendable, Equatable {
+public struct AIUsage: Sendable, Equatable, Codable {
     public var inputTokens: Int64
     public var outputTokens: Int64
     public var cachedTokens: Int64

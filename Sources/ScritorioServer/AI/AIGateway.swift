@@ -22,7 +22,7 @@ struct AIGateway: Sendable {
 
     init(
         database: Database, upstream: OpenAIUpstream?, config: AIConfig,
-        now: @escaping @Sendable () -> Date, logger: Logger
+        now: @escaping @Sendable () -> Date, logger: Logger, journal: AISettlementJournal? = nil
     ) {
         self.database = database
         self.upstream = upstream
@@ -30,7 +30,8 @@ struct AIGateway: Sendable {
         self.now = now
         self.logger = logger
         self.meter = database.kind == .sqlite
-            ? AIWriteQueue(database: database, logger: logger) : AIPostgresMeter(database: database, logger: logger)
+            ? AIWriteQueue(database: database, logger: logger, journal: journal)
+            : AIPostgresMeter(database: database, logger: logger, journal: journal)
     }
 
     /// A fresh request id (`req_` and 24 hex digits), on every answer.
@@ -67,6 +68,9 @@ struct AIGateway: Sendable {
         return anchor
     }
 
+    /// How long a request refused only because the allowance is held by requests in flight waits for them.
+    static let busyWait: Duration = .seconds(10)
+
     /// Reserves `estimate` against the caller's allowance, or records and throws the `AIRefusal` that says which
     /// limit is reached.
     func reserve(
@@ -89,6 +93,21 @@ struct AIGateway: Sendable {
                 reserved = try await meter.reserve(asked)
                 if reserved == nil { stored = try await database.read { try await AIRepository.state(userID: user, on: $0) } }
             }
+        }
+        // Refused while the allowance is held by requests in flight (their reservations are upper bounds of what
+        // they use) and what is used already leaves room: wait in line for them to settle, a bounded while, rather
+        // than refuse a request the allowance has room for.
+        var waited: Duration = .zero
+        var pause: Duration = .milliseconds(20)
+        while reserved == nil, waited < Self.busyWait,
+            AIRefusal(stored, plan: plan, periods: periods, estimate: estimate, at: started) == .busy
+                || AIRefusal.heldByRequestsInFlight(stored, plan: plan, periods: periods, estimate: estimate)
+        {
+            try await Task.sleep(for: pause)
+            waited += pause
+            pause = min(pause * 2, .milliseconds(250))
+            reserved = try await meter.reserve(asked)
+            if reserved == nil { stored = try await database.read { try await AIRepository.state(userID: user, on: $0) } }
         }
         guard let reserved else {
             let refusal = AIRefusal(stored, plan: plan, periods: periods, estimate: estimate, at: started)

@@ -6,6 +6,7 @@ import ScritorioStore
 struct AIPostgresMeter: AIMeter {
     let database: Database
     let logger: Logger
+    var journal: AISettlementJournal?
 
     func reserve(_ reservation: AIReservation) async throws -> AIReservation? {
         // The conditional UPDATE is atomic by itself; no transaction around it saves two round trips.
@@ -13,6 +14,6 @@ struct AIPostgresMeter: AIMeter {
     }
 
     func settle(_ settlement: AIRepository.Settlement) async {
-        await AISettlementWriter.settle(settlement, database: database, logger: logger)
+        await AISettlementWriter.settle(settlement, database: database, logger: logger, journal: journal)
     }
 }

@@ -18,6 +18,23 @@ enum AIRefusal: Error, Sendable, Equatable {
         return .rateLimited
     }
 
+    /// Whether a refusal is only the work of requests in flight: their reservations (upper bounds of what they will
+    /// use) fill the allowance, but what is used already plus `estimate` fits every limit, and no request limit is
+    /// reached. Such a request waits for them to settle instead of being refused.
+    static func heldByRequestsInFlight(_ stored: AIPlanState?, plan: AIPlan, periods: AIPeriods, estimate: AIUsage) -> Bool {
+        guard let state = stored?.current(periods) else { return false }
+        let limits = plan.effectiveLimits(state.overrides)
+        let tokens = estimate.totalTokens
+        let inFlight = state.dayTokensReserved > 0 || state.monthTokensReserved > 0 || state.monthAudioReserved > 0
+        guard inFlight else { return false }
+        if let rpm = limits.requestsPerMinute, state.minuteRequests + 1 > rpm { return false }
+        if let limit = limits.requestsPerDay, state.dayRequests + 1 > limit { return false }
+        if let limit = limits.tokensPerDay, state.dayTokensUsed + tokens > limit { return false }
+        if let limit = limits.tokensPerMonth, state.monthTokensUsed + tokens > limit { return false }
+        if let limit = limits.audioSecondsPerMonth, state.monthAudioUsed + estimate.audioSeconds > limit { return false }
+        return true
+    }
+
     /// The first limit `estimate` breaks in `stored` (the row, `nil` if it is gone), in the order OpenAI's
     /// clients are best served by: the retryable per-minute limit before the allowances.
     init(_ stored: AIPlanState?, plan: AIPlan, periods: AIPeriods, estimate: AIUsage, at now: Date) {

@@ -24,15 +24,18 @@ enum AISettlementWriter {
         var patience: Duration
 
         static let standard = BackgroundRetry(first: .seconds(2), longest: .seconds(60), patience: .seconds(86_400))
+        /// After a restart: the first attempt soon, the rest as usual.
+        static let resumed = BackgroundRetry(first: .milliseconds(500), longest: .seconds(60), patience: .seconds(86_400))
     }
 
     /// Settles `job` in a transaction of its own, trying again after 0.05 s, 0.1 s, … 0.8 s when the store
     /// refuses. Runs outside any request's task, so a client that went away cannot cut it short. When the store
-    /// still refuses after that (about 1.5 s), the answer goes out and the settlement is kept in memory and tried
-    /// again in the background (a restart loses it: its reservation then stays held to the period's end).
+    /// still refuses after that (about 1.5 s), the answer goes out and the settlement is kept in the `journal`
+    /// (on disk, so a restart resumes it) and tried again in the background.
     @discardableResult
     static func settle(
-        _ job: AIRepository.Settlement, database: Database, logger: Logger, background: BackgroundRetry = .standard
+        _ job: AIRepository.Settlement, database: Database, logger: Logger, background: BackgroundRetry = .standard,
+        journal: AISettlementJournal? = nil
     ) async -> Outcome {
         let attempts = 6
         for attempt in 0..<attempts {
@@ -44,7 +47,12 @@ enum AISettlementWriter {
             let metadata: Logger.Metadata = ["request_id": "\(job.event.requestID)", "attempt": "\(attempt + 1)", "error": "\(error)"]
             guard attempt + 1 < attempts else {
                 logger.error("AI settlement failed; kept and tried again in the background", metadata: metadata)
-                Task.detached { await settleInBackground(job, database: database, logger: logger, retry: background) }
+                do {
+                    try journal?.keep(job)
+                } catch {
+                    logger.error("AI settlement could not be kept on disk; a restart would lose it", metadata: ["request_id": "\(job.event.requestID)", "error": "\(error)"])
+                }
+                Task.detached { await settleInBackground(job, database: database, logger: logger, retry: background, journal: journal) }
                 return .deferred
             }
             logger.warning("AI settlement failed; trying again", metadata: metadata)
@@ -70,7 +78,9 @@ enum AISettlementWriter {
     }
 
     /// The background attempts, after the six in the foreground.
-    static func settleInBackground(_ job: AIRepository.Settlement, database: Database, logger: Logger, retry: BackgroundRetry) async {
+    static func settleInBackground(
+        _ job: AIRepository.Settlement, database: Database, logger: Logger, retry: BackgroundRetry, journal: AISettlementJournal? = nil
+    ) async {
         var delay = retry.first
         var waited = Duration.zero
         var attempt = 6
@@ -81,6 +91,7 @@ enum AISettlementWriter {
             switch await write(job, database: database) {
             case .success:
                 logger.notice("AI settlement written in the background", metadata: ["request_id": "\(job.event.requestID)", "attempt": "\(attempt)"])
+                journal?.done(job.event.requestID)
                 return
             case .failure(let error):
                 logger.warning(
@@ -88,7 +99,8 @@ enum AISettlementWriter {
             }
             delay = min(delay * 2, retry.longest)
         }
+        // Kept in the journal: the next start tries it again.
         logger.error(
-            "AI settlement given up; the reservation stays held until its period ends", metadata: ["request_id": "\(job.event.requestID)"])
+            "AI settlement given up until the next start; the reservation stays held meanwhile", metadata: ["request_id": "\(job.event.requestID)"])
     }
 }

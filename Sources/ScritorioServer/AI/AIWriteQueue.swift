@@ -10,13 +10,15 @@ import ScritorioStore
 actor AIWriteQueue: AIMeter {
     private let database: Database
     private let logger: Logger
+    private let journal: AISettlementJournal?
     private var reserves: [(reservation: AIReservation, waiter: CheckedContinuation<AIReservation?, any Error>)] = []
     private var settles: [(job: AIRepository.Settlement, waiter: CheckedContinuation<Void, Never>)] = []
     private var draining = false
 
-    init(database: Database, logger: Logger) {
+    init(database: Database, logger: Logger, journal: AISettlementJournal? = nil) {
         self.database = database
         self.logger = logger
+        self.journal = journal
     }
 
     func reserve(_ reservation: AIReservation) async throws -> AIReservation? {
@@ -67,7 +69,7 @@ actor AIWriteQueue: AIMeter {
                 // One bad job must not fail the others: run them one by one.
                 logger.warning("AI batch write failed; retrying one by one", metadata: ["error": "\(error)"])
                 for entry in settling {
-                    await AISettlementWriter.settle(entry.job, database: database, logger: logger)
+                    await AISettlementWriter.settle(entry.job, database: database, logger: logger, journal: journal)
                     entry.waiter.resume()
                 }
                 for entry in reserving {

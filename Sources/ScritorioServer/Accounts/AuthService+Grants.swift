@@ -15,13 +15,21 @@ extension AuthService {
             throw APIError.validation("Password is required to sign in")
         }
         guard let email = EmailAddress.normalize(body.email ?? "") else { throw APIError.invalidCredentials }
-        try checkEmailRateLimit(config.rateLimits.token, bucket: "token", email: email)
+        // Guessing stays expensive without letting a stranger lock the owner out: one client (address) guessing
+        // one account is refused once its own bucket is empty; the account's failures from every address only slow
+        // its sign-ins down (`SignInThrottle`), so the right password from a new client still signs in.
+        try checkRateLimit(config.rateLimits.token, bucket: "token", key: "email-ip:\(email):\(ip)")
+        await signInThrottle.wait(email: email)
         let user = try await database.read { db in try await UserRepository.find(email: email, on: db) }
         guard let user, let hash = user.encryptedPassword else {
             _ = try await passwords.verify(password, PasswordHasher.decoyHash)
+            signInThrottle.failed(email: email)
             throw APIError.invalidCredentials
         }
-        guard try await passwords.verify(password, hash) else { throw APIError.invalidCredentials }
+        guard try await passwords.verify(password, hash) else {
+            signInThrottle.failed(email: email)
+            throw APIError.invalidCredentials
+        }
         guard user.isConfirmed else { throw APIError.emailNotConfirmed }
         // A correct but weak password still signs in, with a note so the app can ask for a better one.
         let weak: WeakPasswordInfo? = policy.check(password) == nil

@@ -122,6 +122,18 @@ struct AuthService: Sendable {
         try limiter.check(rule, key: "\(bucket):ip:\(ip)", now: now())
     }
 
+    /// A limit for an endpoint under any key (e.g. an email and an address together).
+    func checkRateLimit(_ rule: RateLimitRule, bucket: String, key: String) throws {
+        try limiter.check(rule, key: "\(bucket):\(key)", now: now())
+    }
+
+    /// The failed password sign-ins of an email, from every address: past the token rule's allowance, each
+    /// further sign-in of that email waits `delay` before its password is checked. A delay, never a refusal: the
+    /// owner's right password from a new client still signs in, while guessing from many addresses gets slower.
+    var signInThrottle: SignInThrottle {
+        SignInThrottle(limiter: limiter, rule: config.rateLimits.token, delay: config.rateLimits.signInFailureDelay, now: now)
+    }
+
     /// Per-email limit for an endpoint, so spreading attempts over many IPs does not help against one account.
     func checkEmailRateLimit(_ rule: RateLimitRule, bucket: String, email: String) throws {
         try limiter.check(rule, key: "\(bucket):email:\(email)", now: now())

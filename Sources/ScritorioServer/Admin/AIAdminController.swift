@@ -17,19 +17,24 @@ struct AIAdminController: Sendable {
             .on(API.Admin.setAILimits, use: put)
     }
 
-    func user(_ context: AppRequestContext) throws -> UserID {
+    /// The path's user, who must be known here (an account, or a member or AI user of external auth): limits are
+    /// never set for, and so rows never created for, an id nobody has.
+    func user(_ context: AppRequestContext) async throws -> UserID {
         guard let text = context.parameters.get("id"), let user = UserID(text) else {
             throw APIError.validation("The user id must be a UUID")
+        }
+        guard try await gateway.database.read({ try await UserRepository.isKnown(user, on: $0) }) else {
+            throw APIError(.notFound, .userNotFound, "User not found")
         }
         return user
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AILimitsResponse> {
-        JSONResponse(try await answer(try user(context)))
+        JSONResponse(try await answer(try await user(context)))
     }
 
     @Sendable func put(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AILimitsResponse> {
-        let user = try user(context)
+        let user = try await user(context)
         let body = try await JSONBody.decode(AILimitsRequest.self, from: request, context: context)
         for value in [body.tokensPerDay, body.tokensPerMonth, body.requestsPerMinute, body.audioSecondsPerMonth] {
             if let value, value < 0 || value > 1 << 50 { throw APIError.validation("Limits must be whole numbers from 0 to 2^50, or null") }

@@ -48,6 +48,8 @@ public func buildApplication(
     app.beforeServerStarts {
         let applied = try await Migrator(database: dependencies.database).migrate(now: dependencies.now())
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+        // AI settlements the store refused before a restart are tried again.
+        _ = AISettlementJournal.of(dataDirectory: config.dataDirectory).resume(database: dependencies.database, logger: logger)
     }
     return app
 }

@@ -105,7 +105,8 @@ func buildRouter(
     surfaces.product.signedIn.addRoutes(checkout.product)
 
     let gateway = AIGateway(
-        database: dependencies.database, upstream: dependencies.openAI, config: config.ai, now: dependencies.now, logger: logger)
+        database: dependencies.database, upstream: dependencies.openAI, config: config.ai, now: dependencies.now, logger: logger,
+        journal: .of(dataDirectory: config.dataDirectory))
     let ai = surfaces.ai(believeSessionsFor: config.ai.planCacheSeconds)
     let gatewayController = AIGatewayController(gateway: gateway)
     ai.open.addRoutes(gatewayController.unknownURLs)

@@ -48,28 +48,52 @@ struct WebhookProcessor: Service {
         return batch.count
     }
 
+    /// The stored event read as billing events: the one that decides the outcome, with what is applied before and
+    /// after it, and whether it belongs to the other mode.
+    private struct Decoded {
+        var event: BillingEvent
+        var before: [BillingEvent] = []
+        var after: [BillingEvent] = []
+        var otherMode = false
+    }
+
+    private func decode(_ event: ClaimedWebhookEvent) throws -> Decoded {
+        switch event.provider {
+        case .paddle:
+            return Decoded(event: try PaddleEventDecoder.decode(Data(event.payload.utf8), mode: event.mode).event)
+        case .lemonSqueezy:
+            let body = try LemonSqueezyEventDecoder.decode(Data(event.payload.utf8))
+            var decoded = Decoded(event: body.event, otherMode: body.mode != lemonSqueezyMode)
+            if let customer = body.customer {
+                if body.hasUser { decoded.after = [.customer(customer)] } else { decoded.before = [.customer(customer)] }
+            }
+            return decoded
+        default:
+            return Decoded(event: .ignored(type: "unsupported provider \(event.provider.rawValue)"))
+        }
+    }
+
     private func process(_ event: ClaimedWebhookEvent) async {
         let at = now()
+        let decodedEvent: Decoded
         do {
-            // The event that decides the outcome, with what is applied before and after it.
-            let decoded: BillingEvent
-            var before: [BillingEvent] = []
-            var after: [BillingEvent] = []
-            var otherMode = false
-            switch event.provider {
-            case .paddle:
-                decoded = try PaddleEventDecoder.decode(Data(event.payload.utf8), mode: event.mode).event
-            case .lemonSqueezy:
-                let body = try LemonSqueezyEventDecoder.decode(Data(event.payload.utf8))
-                decoded = body.event
-                otherMode = body.mode != lemonSqueezyMode
-                if let customer = body.customer {
-                    if body.hasUser { after = [.customer(customer)] } else { before = [.customer(customer)] }
-                }
-            default:
-                decoded = .ignored(type: "unsupported provider \(event.provider.rawValue)")
+            decodedEvent = try decode(event)
+        } catch {
+            // The stored bytes are what the provider signed and they never change: reading them again cannot succeed,
+            // so the event is parked at once with the reason, for an operator (`scritorio admin events`), instead of
+            // being retried for hours.
+            logger.error("webhook event unreadable; parked", metadata: [
+                "event_id": "\(event.eventID)", "provider": "\(event.provider.rawValue)", "error": "\(error)",
+            ])
+            try? await database.transaction { db in
+                try await WebhookQueue.fail(
+                    id: event.id, error: "unreadable: \(error)", attempts: event.attempts + 1, nextAttempt: at, park: true, on: db)
             }
-            let (first, then, refused) = (before, after, otherMode)
+            return
+        }
+        do {
+            let decoded = decodedEvent.event
+            let (first, then, refused) = (decodedEvent.before, decodedEvent.after, decodedEvent.otherMode)
             try await database.transaction { db in
                 var outcome = BillingApplier.Outcome.wrongMode
                 if !refused {

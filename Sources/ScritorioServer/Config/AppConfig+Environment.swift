@@ -39,8 +39,16 @@ extension AppConfig {
             guard seconds <= 60 else { throw ConfigError(description: "SCRITORIO_AUTH_SESSION_CACHE must be 0-60 seconds") }
             config.sessionCacheSeconds = seconds
         }
-        if let seconds = try number("SCRITORIO_AUTH_ACCESS_TOKEN_TTL"), seconds >= 30 { config.accessTokenLifetime = seconds }
-        if let seconds = try number("SCRITORIO_AUTH_OTP_TTL"), seconds >= 60 { config.otpLifetime = seconds }
+        // A lifetime below the floor is refused rather than replaced by the default: a setting that silently does
+        // something else is worse than a server that does not start.
+        if let seconds = try number("SCRITORIO_AUTH_ACCESS_TOKEN_TTL") {
+            guard seconds >= 30 else { throw ConfigError(description: "SCRITORIO_AUTH_ACCESS_TOKEN_TTL must be at least 30 seconds") }
+            config.accessTokenLifetime = seconds
+        }
+        if let seconds = try number("SCRITORIO_AUTH_OTP_TTL") {
+            guard seconds >= 60 else { throw ConfigError(description: "SCRITORIO_AUTH_OTP_TTL must be at least 60 seconds") }
+            config.otpLifetime = seconds
+        }
         if let length = try number("SCRITORIO_AUTH_PASSWORD_MIN_LENGTH") { config.passwordMinLength = max(6, Int(length)) }
 
         switch value("SCRITORIO_AUTH")?.lowercased() {

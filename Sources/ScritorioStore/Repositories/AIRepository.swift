@@ -5,7 +5,7 @@ import ScritorioCore
 /// A reservation against a user's allowance: asked for with the plan's limits in the request's periods, and,
 /// once granted, held until the settlement replaces it by what the request used. The one type from the
 /// reservation's conditional write (alone or grouped) to its settlement.
-public struct AIReservation: Sendable, Equatable {
+public struct AIReservation: Sendable, Equatable, Codable {
     public var userID: UserID
     /// The plan's code, recorded on the user's row.
     public var plan: String
@@ -27,7 +27,7 @@ public struct AIReservation: Sendable, Equatable {
 }
 
 /// One request's line in the ledger.
-public struct AIUsageEvent: Sendable, Equatable {
+public struct AIUsageEvent: Sendable, Equatable, Codable {
     public var userID: UserID
     public var model: String
     public var endpoint: String
@@ -211,7 +211,7 @@ public enum AIRepository {
     }
 
     /// One settlement of a batch.
-    public struct Settlement: Sendable {
+    public struct Settlement: Sendable, Codable {
         public var reservation: AIReservation
         public var actual: AIUsage
         public var event: AIUsageEvent

@@ -122,4 +122,14 @@ public enum UserRepository {
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self))
     }
+
+    /// Whether anyone has this id here: an account (built-in auth), or a member or an AI user (a user only an
+    /// external auth server knows is known once they called member-init or the gateway).
+    public static func isKnown(_ userID: UserID, on db: SQLConnection) async throws -> Bool {
+        try await db.sql.raw("""
+            SELECT 1 AS known WHERE EXISTS (SELECT 1 FROM auth_users WHERE id = \(bind: userID.rawValue))
+              OR EXISTS (SELECT 1 FROM members WHERE id = \(bind: userID.rawValue))
+              OR EXISTS (SELECT 1 FROM ai_user_plans WHERE user_id = \(bind: userID.rawValue))
+            """).first() != nil
+    }
 }

@@ -12,7 +12,20 @@ final class RateLimiter: Sendable {
 
     /// Takes a token for `key` under `rule`; throws 429 `over_request_rate_limit` when none is left.
     func check(_ rule: RateLimitRule, key: String, now: Date) throws {
-        let allowed = buckets.withLock { buckets -> Bool in
+        guard take(rule, key: key, now: now) else {
+            throw APIError.rateLimited(retryAfter: max(1, Int((1 / rule.refillRate).rounded(.up))))
+        }
+    }
+
+    /// Whether `key` has a token left under `rule`, without taking one.
+    func hasToken(_ rule: RateLimitRule, key: String, now: Date) -> Bool {
+        buckets.withLock { $0[key]?.bucket.hasToken(rule: rule, now: now) ?? true }
+    }
+
+    /// Takes a token for `key` under `rule` if there is one; returns whether there was.
+    @discardableResult
+    func take(_ rule: RateLimitRule, key: String, now: Date) -> Bool {
+        buckets.withLock { buckets -> Bool in
             if buckets.count >= maxKeys {
                 // Forget clients whose buckets have refilled under their own rule; they would start full anyway.
                 buckets = buckets.filter { !$0.value.bucket.isFull(rule: $0.value.rule, now: now) }
@@ -23,9 +36,6 @@ final class RateLimiter: Sendable {
             let allowed = bucket.take(rule: rule, now: now)
             buckets[key] = (bucket, rule)
             return allowed
-        }
-        guard allowed else {
-            throw APIError.rateLimited(retryAfter: max(1, Int((1 / rule.refillRate).rounded(.up))))
         }
     }
 

@@ -47,8 +47,8 @@ struct PaddleController: Sendable {
     @Sendable func verify(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<PaddleVerifyResponse> {
         let identity = context.identity
         let body = try await JSONBody.decode(PaddleVerifyRequest.self, from: request, context: context)
-        guard let transactionID = body.transactionId, transactionID.hasPrefix("txn_"), transactionID.count <= 64 else {
-            throw APIError(.badRequest, .validationFailed, "Missing or invalid transactionId")
+        guard let transactionID = body.transactionId, PaddleID.isValid(transactionID, prefix: "txn") else {
+            throw APIError(.badRequest, .validationFailed, "Missing or invalid transactionId (txn_ and 26 lower-case letters and digits)")
         }
         let transaction = try await callPaddle { try await paddle.getTransaction(transactionID) }
         guard ["completed", "paid"].contains(transaction.status) else {
