@@ -211,6 +211,9 @@ public final class Database: Sendable {
         {
             return StoreError.uniqueViolation
         }
+        if let error = error as? SQLiteError, [.busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot].contains(error.reason) {
+            return StoreError.busy
+        }
         if let error = error as? PostgresTransactionError, let inner = error.closureError { return translate(inner) }
         return error
     }

@@ -7,6 +7,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case uniqueViolation
     /// A row lock could not be taken in time (PostgreSQL `lock_timeout`).
     case lockTimeout
+    /// The database stayed locked by another writer past its busy timeout (SQLite written by two processes).
+    case busy
     /// A stored value could not be read back.
     case corruptRow(String)
     /// The database reported a newer schema than this binary knows.
@@ -17,6 +19,7 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
         case .invalidConfiguration(let why): "invalid store configuration: \(why)"
         case .uniqueViolation: "unique constraint violated"
         case .lockTimeout: "lock timeout"
+        case .busy: "database busy"
         case .corruptRow(let why): "unreadable row: \(why)"
         case .schemaTooNew(let found, let known):
             "database schema version \(found) is newer than this binary's \(known)"

@@ -59,8 +59,9 @@ struct APIEncodingTests {
             ])
         #expect(fields["id"] as? String == "5f8b0c1e-0000-4000-8000-000000000001")
         #expect(fields["plan"] as? String == "free")
-        #expect(fields["todayResetAt"] as? String == "2026-03-15T00:00:00.000000Z")
-        #expect(fields["thisMonthResetAt"] as? String == "2026-03-01T00:00:00.000000Z")
+        // A new account's day and month start when it was created (``UsagePeriods``).
+        #expect(fields["todayResetAt"] as? String == "2026-03-15T13:45:00.000000Z")
+        #expect(fields["thisMonthResetAt"] as? String == "2026-03-15T13:45:00.000000Z")
         #expect(try JSONDecoder().decode(MemberDTO.self, from: JSONEncoder().encode(dto)) == dto)
     }
 

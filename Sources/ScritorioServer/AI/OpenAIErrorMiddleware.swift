@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ScritorioStore
 
 /// The `/ai/v1` group's error edge: a failure raised before the gateway's handlers run (the token check) is
 /// answered in OpenAI's shape, so the official clients raise their authentication error, with a request id
@@ -12,6 +13,10 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error.response(requestID: AIGateway.requestID())
         } catch let error as APIError {
             return Self.map(error).response(requestID: AIGateway.requestID())
+        } catch StoreError.busy, StoreError.lockTimeout {
+            // The allowance's row could not be had in time: nothing was reserved or sent; the client may retry.
+            return OpenAIError(status: .serviceUnavailable, message: "The gateway is busy; try again.", type: "server_error", code: "overloaded")
+                .response(requestID: AIGateway.requestID())
         } catch {
             let requestID = AIGateway.requestID()
             context.logger.error("AI gateway failure", metadata: ["request_id": "\(requestID)", "error": "\(String(reflecting: error))"])

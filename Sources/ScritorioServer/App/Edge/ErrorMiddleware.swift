@@ -42,6 +42,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case StoreError.lockTimeout:
             return APIError(.conflict, .conflict, "Another request is updating this session; try again")
+        case StoreError.busy:
+            return APIError(.serviceUnavailable, .storeUnavailable, "The store is busy; try again")
         case StoreError.uniqueViolation:
             // Two requests raced to create the same thing; the other one won. Retrying gives the normal answer.
             return APIError(.conflict, .conflict, "A simultaneous request created this already; try again")
