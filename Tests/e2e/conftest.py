@@ -81,7 +81,7 @@ class Server:
                 self.proc.wait(timeout=10)
 
 
-def start_server(extra_env: dict, store: str, restart: Server | None = None) -> Server:
+def start_server(extra_env: dict, store: str, restart: Server | None = None, open_files: int | None = None) -> Server:
     """Start `scritorio serve --sandbox` on a free port with a fresh data dir.
 
     `extra_env` overrides the defaults; a value of None removes the variable
@@ -117,8 +117,12 @@ def start_server(extra_env: dict, store: str, restart: Server | None = None) -> 
     cmd = [str(BIN), "serve", "--sandbox", "--host", "127.0.0.1", "--port", str(port),
            "--data-dir", str(data_dir)]
     with open(log_path, "wb") as log:
+        def limit_open_files():  # `ulimit -n` for the server alone
+            if open_files:
+                import resource
+                resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, preexec_fn=limit_open_files if open_files else None)
     server = Server(url=url, store=store, proc=proc, log_path=log_path, root=root)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

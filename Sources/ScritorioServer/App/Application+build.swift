@@ -15,9 +15,18 @@ public func buildApplication(
     // One catalog read and one applier for the router and the background services.
     let applier = try BillingApplier(config: config)
     let router = try buildRouter(config: config, dependencies: dependencies, logger: logger, applier: applier)
+    // Connections are capped in total (past the cap they wait in the backlog) and per client address, and a
+    // request's head and body must arrive in time (ConnectionGuard); idle kept-alive connections are closed.
+    let limits = config.connections
+    let counter = ConnectionCounter()
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Scritorio"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, logger: logger)],
+            idleTimeout: .milliseconds(Int64(limits.keepAliveTimeout * 1000)))),
+        configuration: .init(
+            address: .hostname(config.host, port: config.port), serverName: "Scritorio",
+            availableConnectionsDelegate: .maximum(limits.effectiveMaxConnections, logger: logger)),
         logger: logger)
     // Services stop in the reverse of this order, after the server has answered its last request: the
     // background workers first, then the dependencies' clients, then the store.

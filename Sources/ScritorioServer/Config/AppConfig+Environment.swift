@@ -22,6 +22,21 @@ extension AppConfig {
             config.port = Int(port)
         }
         if let dir = value("SCRITORIO_DATA_DIR") { config.dataDirectory = dir }
+        if let count = try number("SCRITORIO_MAX_CONNECTIONS") {
+            guard count >= 1, count <= 1_000_000 else { throw ConfigError(description: "SCRITORIO_MAX_CONNECTIONS must be 1-1000000") }
+            config.connections.maxConnections = Int(count)
+        }
+        if let count = try number("SCRITORIO_MAX_CONNECTIONS_PER_IP") {
+            guard count >= 1, count <= 1_000_000 else { throw ConfigError(description: "SCRITORIO_MAX_CONNECTIONS_PER_IP must be 1-1000000") }
+            config.connections.maxConnectionsPerAddress = Int(count)
+        }
+        for (key, path) in [("SCRITORIO_HEADER_TIMEOUT", \ConnectionLimits.headerTimeout), ("SCRITORIO_BODY_TIMEOUT", \.bodyTimeout),
+                            ("SCRITORIO_KEEPALIVE_TIMEOUT", \.keepAliveTimeout)] {
+            if let seconds = try number(key) {
+                guard seconds >= 0.1, seconds <= 86_400 else { throw ConfigError(description: "\(key) must be 0.1-86400 seconds") }
+                config.connections[keyPath: path] = seconds
+            }
+        }
         config.sandbox = flag("SCRITORIO_SANDBOX")
         config.databaseURL = value("DATABASE_URL")
         config.publishableKey = value("SCRITORIO_PUBLISHABLE_KEY")

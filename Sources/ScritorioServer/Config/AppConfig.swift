@@ -39,6 +39,8 @@ public struct RateLimitConfig: Sendable, Equatable {
 public struct AppConfig: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
+    /// Connection caps and read timeouts at the edge.
+    public var connections = ConnectionLimits()
     public var dataDirectory = "./.scritorio"
     public var sandbox = false
     /// How the sandbox is run, when `sandbox` is on.
