@@ -3,6 +3,7 @@ each send half a request: the address keeps at most its cap open, each of those 
 late, the server's open files stay under the limit, and another client's `GET /health` answers throughout."""
 import os
 import resource
+import shutil
 import socket
 import time
 
@@ -96,3 +97,5 @@ def test_half_open_flood_leaves_health_answering(store):
         for s in flood:
             s.close()
         server.stop()
+        if not os.environ.get("SCRITORIO_E2E_KEEP_DATA"):
+            shutil.rmtree(server.root, ignore_errors=True)

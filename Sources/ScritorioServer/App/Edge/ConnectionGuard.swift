@@ -56,6 +56,13 @@ final class ConnectionCounter: Sendable {
     }
 
     func count(_ address: String) -> Int { counts.withLock { $0[address, default: 0] } }
+
+    private let lastReport = Atomic<Int64>(0)
+
+    /// Whether a refusal at `now` (whole seconds) is the first of its second.
+    func shouldReportRefusal(now: Int64) -> Bool {
+        lastReport.exchange(now, ordering: .relaxed) != now
+    }
 }
 
 /// One per connection, after HTTP decoding: refuses a connection over its address's cap, and closes one whose
@@ -82,7 +89,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         guard counter.open(address, limit: limits.maxConnectionsPerAddress) else {
-            logger.notice("connection refused: too many from one address", metadata: ["limit": "\(limits.maxConnectionsPerAddress)"])
+            // At most one line a second, however many are refused: a flood must not fill the log as well.
+            if counter.shouldReportRefusal(now: Int64(Date().timeIntervalSince1970)) {
+                logger.notice("connections refused: too many from one address", metadata: ["limit": "\(limits.maxConnectionsPerAddress)"])
+            }
             context.close(promise: nil)
             return
         }
