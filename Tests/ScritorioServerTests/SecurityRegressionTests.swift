@@ -120,6 +120,24 @@ struct SecurityRegressionTests {
         }
     }
 
+    @Test("with PostgreSQL, two replicas count one address's sign-ups in the same bucket")
+    func sharedBuckets() async throws {
+        guard TestStores.kinds.contains(.postgres) else { return }
+        try await AIHarness.run(.postgres, configure: { $0.rateLimits.signup = RateLimitRule(limit: 3, window: 3_600) }, replicas: 2) { h in
+            var statuses: [HTTPResponse.Status] = []
+            for index in 0..<6 {
+                let client = index % 2 == 0 ? h.base.client : h.replicas[0]
+                let headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("apikey")!: Harness.key]
+                let body = ByteBuffer(string: #"{"email":"\#(Harness.email())","password":"correct-horse-1"}"#)
+                statuses.append(try await client.execute(uri: "/auth/v1/signup", method: .post, headers: headers, body: body).status)
+            }
+            // Three in all, whichever replica answered (per-replica buckets would have let six through).
+            #expect(statuses == [.ok, .ok, .ok, .tooManyRequests, .tooManyRequests, .tooManyRequests])
+            let rows = try await h.base.database.read { try await $0.sql.raw("SELECT key FROM rate_limit_buckets").all() }
+            #expect(!rows.isEmpty)
+        }
+    }
+
     @Test("the client IP behind a proxy is the rightmost forwarded address")
     func forwardedFor() async throws {
         try await Harness.run(.sqlite, configure: {

@@ -86,6 +86,8 @@ enum AISettlementWriter {
         var attempt = 6
         while waited < retry.patience {
             try? await Task.sleep(for: delay)
+            // Cancelled (the process is stopping): the journal keeps the settlement for the next start.
+            if Task.isCancelled { return }
             waited += delay
             attempt += 1
             switch await write(job, database: database) {

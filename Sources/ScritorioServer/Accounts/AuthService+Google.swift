@@ -24,7 +24,7 @@ extension AuthService {
     /// Google's JWKS, `iss`, `aud` in the configured client ids, expiry, and the nonce rule. Creates the user,
     /// or links Google to the account with the same verified email, and signs in (amr `oauth`).
     func idTokenGrant(_ body: IDTokenGrantRequest, ip: String) async throws -> SessionResponse {
-        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        try await checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
         guard body.provider == "google" else {
             throw APIError.oauth("Custom OIDC provider \"\(body.provider ?? "")\" not allowed")
         }

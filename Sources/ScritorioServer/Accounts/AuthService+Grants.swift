@@ -7,7 +7,7 @@ extension AuthService {
     /// `POST /token?grant_type=password`. The password is checked before confirmation, as GoTrue does, so an
     /// unconfirmed account with a wrong password still reads `invalid_credentials`.
     func passwordGrant(_ body: PasswordGrantRequest, ip: String) async throws -> SessionResponse {
-        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        try await checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
         guard body.email != nil || body.phone != nil else {
             throw APIError.validation("An email address or phone number is required to sign in")
         }
@@ -18,16 +18,16 @@ extension AuthService {
         // Guessing stays expensive without letting a stranger lock the owner out: one client (address) guessing
         // one account is refused once its own bucket is empty; the account's failures from every address only slow
         // its sign-ins down (`SignInThrottle`), so the right password from a new client still signs in.
-        try checkRateLimit(config.rateLimits.token, bucket: "token", key: "email-ip:\(email):\(ip)")
-        await signInThrottle.wait(email: email)
+        try await checkRateLimit(config.rateLimits.token, bucket: "token", key: "email-ip:\(email):\(ip)")
+        try await signInThrottle.wait(email: email)
         let user = try await database.read { db in try await UserRepository.find(email: email, on: db) }
         guard let user, let hash = user.encryptedPassword else {
             _ = try await passwords.verify(password, PasswordHasher.decoyHash)
-            signInThrottle.failed(email: email)
+            try await signInThrottle.failed(email: email)
             throw APIError.invalidCredentials
         }
         guard try await passwords.verify(password, hash) else {
-            signInThrottle.failed(email: email)
+            try await signInThrottle.failed(email: email)
             throw APIError.invalidCredentials
         }
         guard user.isConfirmed else { throw APIError.emailNotConfirmed }
@@ -43,7 +43,7 @@ extension AuthService {
 
     /// `POST /token?grant_type=refresh_token`: rotation with reuse detection (see `RefreshDecision`).
     func refreshGrant(_ body: RefreshGrantRequest, ip: String) async throws -> SessionResponse {
-        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        try await checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
         guard let presented = body.refresh_token, !presented.isEmpty else {
             throw APIError.validation("refresh_token required")
         }

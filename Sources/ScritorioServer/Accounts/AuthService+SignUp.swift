@@ -12,12 +12,12 @@ enum SignUpResult: Sendable {
 extension AuthService {
     /// `POST /signup`.
     func signUp(_ body: SignUpRequest, redirectTo: String?, ip: String) async throws -> SignUpResult {
-        try checkRateLimit(config.rateLimits.signup, bucket: "signup", ip: ip)
+        try await checkRateLimit(config.rateLimits.signup, bucket: "signup", ip: ip)
         if body.email == nil && body.phone != nil {
             throw APIError(.badRequest, .validationFailed, "Phone signups are not enabled")
         }
         let email = try normalizedEmail(body.email)
-        try checkEmailRateLimit(config.rateLimits.signup, bucket: "signup", email: email)
+        try await checkEmailRateLimit(config.rateLimits.signup, bucket: "signup", email: email)
         let password = try checkNewPassword(body.password)
         let challenge = try pkceChallenge(body.code_challenge, body.code_challenge_method)
         let metadata = body.data ?? [:]
@@ -46,7 +46,7 @@ extension AuthService {
                 // Unconfirmed: the latest sign-up wins. Its password and metadata replace what an earlier,
                 // unproven sign-up stored (so whoever pre-registered someone else's address keeps no way in),
                 // and a new code replaces the old one.
-                try checkMailAllowed(lastSentAt: existing.confirmationSentAt, now: now)
+                try await checkMailAllowed(lastSentAt: existing.confirmationSentAt, now: now)
                 var user = existing
                 user.encryptedPassword = hash
                 user.userMetadata = metadata
@@ -77,7 +77,7 @@ extension AuthService {
             if config.autoconfirm {
                 return .done(.session(try await startSession(for: user, method: "password", now: now, on: db)))
             }
-            try checkMailAllowed(lastSentAt: nil, now: now)
+            try await checkMailAllowed(lastSentAt: nil, now: now)
             let mail = try await prepareConfirmation(for: user, challenge: challenge, redirect: redirect, now: now, on: db)
             return .mail(mail, user.id, UserResponse(user, identities: try await UserRepository.identities(of: user.id, on: db)), previousSentAt: nil)
         } }
@@ -92,7 +92,7 @@ extension AuthService {
 
     /// `POST /resend` (type `signup`): sends the confirmation again to an unconfirmed user.
     func resend(_ body: ResendRequest, redirectTo: String?, ip: String) async throws {
-        try checkRateLimit(config.rateLimits.signup, bucket: "signup", ip: ip)
+        try await checkRateLimit(config.rateLimits.signup, bucket: "signup", ip: ip)
         guard let type = body.type, ["signup", "email_change"].contains(type) else {
             throw APIError.validation("Missing one of these types: signup, email_change, sms, phone_change")
         }
@@ -103,7 +103,7 @@ extension AuthService {
             guard let user = try await UserRepository.find(email: email, on: db, forUpdate: true), !user.isConfirmed else {
                 return nil
             }
-            try checkMailAllowed(lastSentAt: user.confirmationSentAt, now: now)
+            try await checkMailAllowed(lastSentAt: user.confirmationSentAt, now: now)
             try await setSentAt(userID: user.id, confirmation: true, to: now, on: db)
             return (try await prepareConfirmation(for: user, challenge: nil, redirect: redirect, now: now, on: db), user.id, user.confirmationSentAt)
         }
@@ -114,15 +114,15 @@ extension AuthService {
 
     /// `POST /recover`: answers `{}` whether or not the address has an account.
     func recover(_ body: RecoverRequest, redirectTo: String?, ip: String) async throws {
-        try checkRateLimit(config.rateLimits.signup, bucket: "recover", ip: ip)
+        try await checkRateLimit(config.rateLimits.signup, bucket: "recover", ip: ip)
         let email = try normalizedEmail(body.email)
-        try checkEmailRateLimit(config.rateLimits.signup, bucket: "recover", email: email)
+        try await checkEmailRateLimit(config.rateLimits.signup, bucket: "recover", email: email)
         let challenge = try pkceChallenge(body.code_challenge, body.code_challenge_method)
         let now = self.now()
         let redirect = redirectTarget(redirectTo)
         let mail: (MailMessage, UserID, Date?)? = try await database.transaction { db in
             guard let user = try await UserRepository.find(email: email, on: db, forUpdate: true) else { return nil }
-            try checkMailAllowed(lastSentAt: user.recoverySentAt, now: now)
+            try await checkMailAllowed(lastSentAt: user.recoverySentAt, now: now)
             try await setSentAt(userID: user.id, confirmation: false, to: now, on: db)
             let code = OneTimeCode.generate()
             let tokenHash = OneTimeCode.tokenHash(email: email, code: code)

@@ -32,7 +32,7 @@ extension AuthService {
     /// `PUT /user`: merges `data` into user_metadata (null deletes a key), keeps the profile's display name in
     /// step, and changes the password (ending every other session).
     func updateUser(_ identity: Identity, _ body: UpdateUserRequest, ip: String) async throws -> UserResponse {
-        try checkRateLimit(config.rateLimits.signup, bucket: "user", ip: ip)
+        try await checkRateLimit(config.rateLimits.signup, bucket: "user", ip: ip)
         let newPassword = try body.password.map { try checkNewPassword($0) }
         var newHash: String?
         if let newPassword { newHash = try await passwords.hash(newPassword) }

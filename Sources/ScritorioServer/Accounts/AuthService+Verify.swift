@@ -15,7 +15,7 @@ extension AuthService {
     /// `POST /verify` with `{type, token_hash}` or `{type, email, token}`: consumes the code, confirms the
     /// email, and returns a session (amr `otp`).
     func verify(_ body: VerifyRequest, ip: String) async throws -> SessionResponse {
-        try checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
+        try await checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
         guard let typeText = body.type, let type = VerificationType(rawValue: typeText) else {
             throw APIError.validation("Verify requires a verification type")
         }
@@ -25,7 +25,7 @@ extension AuthService {
             hash = tokenHash
         } else if let token = body.token, !token.isEmpty, let rawEmail = body.email {
             email = try normalizedEmail(rawEmail)
-            try checkEmailRateLimit(config.rateLimits.verify, bucket: "verify", email: email!)
+            try await checkEmailRateLimit(config.rateLimits.verify, bucket: "verify", email: email!)
             hash = OneTimeCode.tokenHash(email: email!, code: token.trimmingCharacters(in: .whitespaces))
         } else if body.phone != nil {
             throw APIError(.badRequest, .validationFailed, "Phone verification is not enabled")
@@ -48,7 +48,7 @@ extension AuthService {
 
     /// `GET /verify?token&type&redirect_to`: the link in the mail.
     func followLink(tokenHash: String?, type typeText: String?, redirectTo: String?, ip: String) async throws -> LinkOutcome {
-        try checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
+        try await checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
         guard let tokenHash, !tokenHash.isEmpty, let typeText, let type = VerificationType(rawValue: typeText) else {
             throw APIError.validation("Verify requires a token and a type")
         }
@@ -73,7 +73,7 @@ extension AuthService {
     /// `POST /token?grant_type=pkce`: exchanges the auth code from an email link for a session, checking the
     /// verifier against the challenge sent at sign-up or recovery.
     func pkceGrant(_ body: PKCEGrantRequest, ip: String) async throws -> SessionResponse {
-        try checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
+        try await checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
         guard let code = body.auth_code, !code.isEmpty, let verifier = body.code_verifier, !verifier.isEmpty else {
             throw APIError.validation("invalid request: both auth code and code verifier should be non-empty")
         }

@@ -118,13 +118,13 @@ struct AuthService: Sendable {
     }
 
     /// Per-IP limit for an endpoint.
-    func checkRateLimit(_ rule: RateLimitRule, bucket: String, ip: String) throws {
-        try limiter.check(rule, key: "\(bucket):ip:\(ip)", now: now())
+    func checkRateLimit(_ rule: RateLimitRule, bucket: String, ip: String) async throws {
+        try await limiter.check(rule, key: "\(bucket):ip:\(ip)", now: now())
     }
 
     /// A limit for an endpoint under any key (e.g. an email and an address together).
-    func checkRateLimit(_ rule: RateLimitRule, bucket: String, key: String) throws {
-        try limiter.check(rule, key: "\(bucket):\(key)", now: now())
+    func checkRateLimit(_ rule: RateLimitRule, bucket: String, key: String) async throws {
+        try await limiter.check(rule, key: "\(bucket):\(key)", now: now())
     }
 
     /// The failed password sign-ins of an email, from every address: past the token rule's allowance, each
@@ -135,17 +135,17 @@ struct AuthService: Sendable {
     }
 
     /// Per-email limit for an endpoint, so spreading attempts over many IPs does not help against one account.
-    func checkEmailRateLimit(_ rule: RateLimitRule, bucket: String, email: String) throws {
-        try limiter.check(rule, key: "\(bucket):email:\(email)", now: now())
+    func checkEmailRateLimit(_ rule: RateLimitRule, bucket: String, email: String) async throws {
+        try await limiter.check(rule, key: "\(bucket):email:\(email)", now: now())
     }
 
     /// The 60-second rule between two mails of one kind to one user, and the global hourly mail budget.
-    func checkMailAllowed(lastSentAt: Date?, now: Date) throws {
+    func checkMailAllowed(lastSentAt: Date?, now: Date) async throws {
         if let lastSentAt, now.timeIntervalSince(lastSentAt) < config.rateLimits.emailResendInterval {
             let wait = Int((config.rateLimits.emailResendInterval - now.timeIntervalSince(lastSentAt)).rounded(.up))
             throw APIError.emailRateLimited(seconds: max(1, wait))
         }
-        try limiter.checkEmail(config.rateLimits.emailsPerHour, key: "mail:global", now: now)
+        try await limiter.checkEmail(config.rateLimits.emailsPerHour, key: "mail:global", now: now)
     }
 
     /// Sends `message`; a transport failure becomes a clear, retryable 503 (the account itself is already saved).

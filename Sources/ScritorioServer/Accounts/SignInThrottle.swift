@@ -12,13 +12,14 @@ struct SignInThrottle: Sendable {
 
     private func key(_ email: String) -> String { "token:email-failures:\(email)" }
 
-    func wait(email: String) async {
-        guard delay > .zero, !limiter.hasToken(rule, key: key(email), now: now()) else { return }
-        // A cancelled request (the client went away) simply stops waiting.
-        try? await Task.sleep(for: delay)
+    /// Waits when the email is over its failure budget. A cancelled request (the client went away) throws here
+    /// rather than go on to check the password without the wait.
+    func wait(email: String) async throws {
+        guard delay > .zero, try await !limiter.hasToken(rule, key: key(email), now: now()) else { return }
+        try await Task.sleep(for: delay)
     }
 
-    func failed(email: String) {
-        limiter.take(rule, key: key(email), now: now())
+    func failed(email: String) async throws {
+        try await limiter.take(rule, key: key(email), now: now())
     }
 }

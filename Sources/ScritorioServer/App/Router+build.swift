@@ -44,11 +44,15 @@ func buildRouter(
 
     HealthController(database: dependencies.database, authMode: config.authMode).register(on: router)
 
+    // One limiter for /auth/v1 and the licence API: on PostgreSQL its buckets are shared by every replica.
+    let limiter = RateLimiter(
+        shared: config.rateLimits.sharedInDatabase && dependencies.database.kind == .postgres ? dependencies.database : nil)
+
     // /auth/v1: GoTrue, in built-in mode only.
     if let keys {
         let auth = AuthService(
             database: dependencies.database, config: config.auth, keys: keys, mailer: dependencies.mailer,
-            googleKeys: dependencies.googleKeys, passwords: .live, limiter: RateLimiter(), now: dependencies.now,
+            googleKeys: dependencies.googleKeys, passwords: .live, limiter: limiter, now: dependencies.now,
             logger: logger)
         let controller = AuthController(auth: auth)
         surfaces.auth.links.addRoutes(controller.links)
@@ -89,7 +93,7 @@ func buildRouter(
     let licenses = LicensesController(
         service: LicenseService(
             database: dependencies.database, catalog: catalog, config: licensing, documents: documents, now: dependencies.now),
-        limiter: RateLimiter(), ipHeader: config.rateLimits.ipHeader, licenseSecret: applier.licenseSecret)
+        limiter: limiter, ipHeader: config.rateLimits.ipHeader, licenseSecret: applier.licenseSecret)
     surfaces.product.open.addRoutes(licenses.product)
     surfaces.product.signedIn.addRoutes(licenses.signedIn)
 

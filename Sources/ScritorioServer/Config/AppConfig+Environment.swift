@@ -98,6 +98,7 @@ extension AppConfig {
             limits.emailResendInterval = 0
         }
         limits.ipHeader = value("SCRITORIO_RATE_LIMIT_HEADER")
+        if value("SCRITORIO_RATE_LIMIT_SHARED") != nil { limits.sharedInDatabase = flag("SCRITORIO_RATE_LIMIT_SHARED") }
         config.paddle = try PaddleConfig.load(env)
         config.lemonSqueezy = try LemonSqueezyConfig.load(env)
         config.catalogPath = value("SCRITORIO_CATALOG")

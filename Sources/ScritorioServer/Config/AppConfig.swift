@@ -29,6 +29,8 @@ public struct RateLimitConfig: Sendable, Equatable {
     public var emailResendInterval: TimeInterval = 60
     /// Header holding the client IP when behind a proxy (e.g. `X-Forwarded-For`); the socket peer otherwise.
     public var ipHeader: String?
+    /// With PostgreSQL, keep the buckets in the database so that every replica counts against the same limits.
+    public var sharedInDatabase = true
     /// How long a password sign-in waits while its email's failures (from any address) are over the `token` rule.
     public var signInFailureDelay: Duration = .seconds(1)
 

@@ -69,9 +69,9 @@ struct LicensesController: Sendable {
         let now = service.now()
         let ip = request.clientIP(context: context, header: ipHeader)
         do {
-            try limiter.check(service.config.perIP, key: "license-ip:" + ip, now: now)
+            try await limiter.check(service.config.perIP, key: "license-ip:" + ip, now: now)
             if let key = parsed.licenseKey {
-                try limiter.check(service.config.perKey, key: "license-key:" + LicenseKeyDigest.hash(key), now: now)
+                try await limiter.check(service.config.perKey, key: "license-key:" + LicenseKeyDigest.hash(key), now: now)
             }
         } catch let error as APIError {
             return Self.render(LicenseService.answer(operation, .rateLimited), retryAfter: error.retryAfter)

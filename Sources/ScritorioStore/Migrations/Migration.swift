@@ -48,6 +48,7 @@ public enum Migrations {
         Migration006AIGateway.migration,
         Migration007SealLicenseKeys.migration,
         Migration008OrderPrice.migration,
+        Migration009RateLimits.migration,
     ]
 
     /// The newest schema version this binary knows.
