@@ -21,14 +21,8 @@ struct AISettlementJournal: Sendable {
 
     /// Records `job` as pending.
     func keep(_ job: AIRepository.Settlement) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Dates as Foundation keeps them (seconds since 2001, exactly), so a resumed settlement is the same one.
-        let encoder = JSONEncoder()
-        let target = path(job.event.requestID)
-        let temporary = target + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(job), attributes: [.posixPermissions: 0o600]),
-            rename(temporary, target) == 0
-        else { throw StoreError.invalidConfiguration("cannot write \(target)") }
+        try PrivateFile.write(try JSONEncoder().encode(job), to: path(job.event.requestID))
     }
 
     /// Forgets `requestID` once written (or given up).

@@ -24,7 +24,7 @@ struct KeyFile<Key: RotatableStoredKey>: Codable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try SecretFile.write(try encoder.encode(self), to: path)
+        try PrivateFile.write(try encoder.encode(self), to: path)
     }
 
     /// Retires the current key, forgets keys retired longer than `keepRetiredFor` ago, and makes `new` current.

@@ -93,7 +93,7 @@ public enum PublishableKey {
         }
         let key = "sb_publishable_" + SecretToken.random(
             count: 32, alphabet: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        try SecretFile.write(Data((key + "\n").utf8), to: path)
+        try PrivateFile.write(Data((key + "\n").utf8), to: path)
         return key
     }
 }

@@ -62,7 +62,7 @@ enum LicenseSecret {
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }
         let data = Data(bytes)
-        try SecretFile.write(Data((data.base64EncodedString() + "\n").utf8), to: path)
+        try PrivateFile.write(Data((data.base64EncodedString() + "\n").utf8), to: path)
         return data
     }
 }

@@ -187,7 +187,7 @@ public enum AIRepository {
             reserved: reservation.estimate, actual: actual, now: now, on: db)
         try await insert(event, now: now, on: db)
         if actual.totalTokens > 0 {
-            try await addMemberTokens(userID: reservation.userID, tokens: actual.totalTokens, periods: reservation.periods, now: now, on: db)
+            try await MemberRepository.addTokens(userID: reservation.userID, tokens: actual.totalTokens, periods: reservation.periods, now: now, on: db)
         }
     }
 
@@ -291,7 +291,7 @@ public enum AIRepository {
             start += 400
         }
         for (key, member) in members {
-            try await addMemberTokens(userID: key.user, tokens: member.tokens, periods: key.periods, now: member.now, on: db)
+            try await MemberRepository.addTokens(userID: key.user, tokens: member.tokens, periods: key.periods, now: member.now, on: db)
         }
     }
 
@@ -310,37 +310,6 @@ public enum AIRepository {
               \(bind: event.usage.audioSeconds), \(bind: event.costMicros), \(bind: event.requestID), \(bind: event.latencyMs),
               \(bind: event.status), \(bind: event.outcome.rawValue), \(bind: now))
             """).run()
-    }
-
-    /// The seed's member counters, in the periods the request was reserved in (the user's anchored day and month,
-    /// as `member-get` and `/v1/me/usage` show them). A counter still on an earlier period starts again from these
-    /// tokens; one already on a later period (a settlement that arrives after the turn of the day) is left alone, as
-    /// the quota's counters are; the total always moves.
-    static func addMemberTokens(userID: UserID, tokens: Int64, periods: UsagePeriods, now: Date, on db: SQLConnection) async throws {
-        func update() async throws -> Bool {
-            try await !db.sql.raw("""
-            UPDATE members SET
-              tokens_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today + \(bind: tokens)
-                WHEN today_reset_at >= \(bind: periods.dayEnd) THEN tokens_today ELSE \(bind: tokens) END,
-              words_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) OR today_reset_at >= \(bind: periods.dayEnd)
-                THEN words_today ELSE 0 END,
-              today_reset_at = CASE WHEN today_reset_at >= \(bind: periods.dayEnd) THEN today_reset_at ELSE \(bind: periods.dayStart) END,
-              tokens_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month + \(bind: tokens)
-                WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN tokens_this_month ELSE \(bind: tokens) END,
-              words_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) OR this_month_reset_at >= \(bind: periods.monthEnd)
-                THEN words_this_month ELSE 0 END,
-              this_month_reset_at = CASE WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN this_month_reset_at
-                ELSE \(bind: periods.monthStart) END,
-              tokens_total = tokens_total + \(bind: tokens),
-              updated_at = \(bind: now)
-            WHERE id = \(bind: userID.rawValue)
-            RETURNING id
-            """).all().isEmpty
-        }
-        // The member usually exists; the user who never called member-init gets the free member first.
-        if try await update() { return }
-        try await MemberRepository.initFree(userID: userID, now: now, on: db)
-        _ = try await update()
     }
 
     /// The user's row, or `nil` before their first AI request or admin override.

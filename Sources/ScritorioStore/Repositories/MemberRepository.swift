@@ -74,6 +74,37 @@ public enum MemberRepository {
             updatedAt: try row.decode(column: column("updated_at"), as: Date.self))
     }
 
+    /// The seed's member counters, in the periods the request was reserved in (the user's anchored day and month,
+    /// as `member-get` and `/v1/me/usage` show them). A counter still on an earlier period starts again from these
+    /// tokens; one already on a later period (a settlement that arrives after the turn of the day) is left alone, as
+    /// the quota's counters are; the total always moves.
+    static func addTokens(userID: UserID, tokens: Int64, periods: UsagePeriods, now: Date, on db: SQLConnection) async throws {
+        func update() async throws -> Bool {
+            try await !db.sql.raw("""
+            UPDATE members SET
+              tokens_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today + \(bind: tokens)
+                WHEN today_reset_at >= \(bind: periods.dayEnd) THEN tokens_today ELSE \(bind: tokens) END,
+              words_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) OR today_reset_at >= \(bind: periods.dayEnd)
+                THEN words_today ELSE 0 END,
+              today_reset_at = CASE WHEN today_reset_at >= \(bind: periods.dayEnd) THEN today_reset_at ELSE \(bind: periods.dayStart) END,
+              tokens_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month + \(bind: tokens)
+                WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN tokens_this_month ELSE \(bind: tokens) END,
+              words_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) OR this_month_reset_at >= \(bind: periods.monthEnd)
+                THEN words_this_month ELSE 0 END,
+              this_month_reset_at = CASE WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN this_month_reset_at
+                ELSE \(bind: periods.monthStart) END,
+              tokens_total = tokens_total + \(bind: tokens),
+              updated_at = \(bind: now)
+            WHERE id = \(bind: userID.rawValue)
+            RETURNING id
+            """).all().isEmpty
+        }
+        // The member usually exists; the user who never called member-init gets the free member first.
+        if try await update() { return }
+        try await initFree(userID: userID, now: now, on: db)
+        _ = try await update()
+    }
+
     // MARK: Profiles
 
     /// Creates or updates the profile's display name.

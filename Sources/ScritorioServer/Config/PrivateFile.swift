@@ -1,9 +1,9 @@
 import Foundation
 
-/// Writes the secrets the server keeps in its data directory (signing keys, the publishable key, the licence
-/// secret): owner-only, and replaced atomically, so a crash or a full disk never leaves a half-written file that the
-/// next start would take for no file at all and replace with a new secret.
-enum SecretFile {
+/// Writes the files the server keeps in its data directory (signing keys, the publishable key, the licence secret,
+/// AI settlements waiting for the store): owner-only, and replaced atomically, so a crash or a full disk never
+/// leaves a half-written file that the next start would take for no file at all (and replace with a new secret).
+enum PrivateFile {
     static func write(_ contents: Data, to path: String) throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
