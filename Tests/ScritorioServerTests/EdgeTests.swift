@@ -33,6 +33,27 @@ struct EdgeTests {
         HTTPRequest.Method(rawValue: route.method.rawValue)!
     }
 
+    @Test("a method a served path does not take is 405 with Allow; an unknown path stays 404; /v1/me/init takes an object or nothing")
+    func methodNotAllowed() async throws {
+        try await Harness.run(.sqlite) { app in
+            let trace = try await app.request(.init("TRACE")!, "/v1/me/usage")
+            #expect((trace.status, trace.code) == (.methodNotAllowed, "method_not_allowed") && trace.headers[.allow] == "GET")
+            let delete = try await app.request(.delete, "/v1/me")
+            #expect(delete.status == .methodNotAllowed && delete.headers[.allow] == "GET")
+            let licence = try await app.request(.get, "/v1/licenses/activate")
+            #expect(licence.status == .methodNotAllowed && licence.headers[.allow] == "POST")
+            #expect(try await app.request(.post, "/health").headers[.allow] == "GET")
+            #expect(try await app.request(.get, "/v1/no-such-thing").status == .notFound)
+            let token = try #require(try await app.confirmedSession(Harness.email()).string("access_token"))
+            #expect(try await app.request(.post, "/v1/me/init", bearer: token).status == .ok)
+            #expect(try await app.request(.post, "/v1/me/init", json: ["anything": 1], bearer: token).status == .ok)
+            for body in ["[null, null]", "\u{0}", "\"text\"", "7"] {
+                let refused = try await app.request(.post, "/v1/me/init", rawBody: body, bearer: token)
+                #expect(refused.status == .badRequest, "\(body.debugDescription)")
+            }
+        }
+    }
+
     @Test("no token: 401 on every signed-in route, in its surface's shape, before the handler reads anything")
     func noToken() async throws {
         try await Harness.run(.sqlite) { app in

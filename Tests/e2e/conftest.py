@@ -334,6 +334,8 @@ def kit(make_kit, server) -> Kit:
 
 # Tests clean up what they create: Scritorio's temporary folders left behind by the run fail it.
 _TEMP = Path(tempfile.gettempdir())
+# The folders this suite makes (servers' data, the command line's sessions); Swift tests running beside it make their own.
+_SUITE_PREFIXES = ("scritorio-e2e-", "scritorio-cli-")
 _TEMP_BEFORE = {p.name for p in _TEMP.glob("scritorio-*")}
 
 
@@ -341,7 +343,7 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_BIN_DIR, ignore_errors=True)
     if os.environ.get("SCRITORIO_E2E_KEEP_DATA") or exitstatus != 0:
         return
-    left = sorted(p.name for p in _TEMP.glob("scritorio-*") if p.name not in _TEMP_BEFORE)
+    left = sorted(p.name for p in _TEMP.glob("scritorio-*") if p.name not in _TEMP_BEFORE and p.name.startswith(_SUITE_PREFIXES))
     if left:
         print(f"\nFAILED: the run left temporary folders behind: {left[:10]}")
         session.exitstatus = 1

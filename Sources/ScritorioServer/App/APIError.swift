@@ -15,6 +15,8 @@ public struct APIError: Error, Sendable {
     public var oauthError: String?
     /// Seconds to wait, for 429s.
     public var retryAfter: Int?
+    /// The methods a path does serve, for a 405's `Allow` header.
+    public var allow: [String]?
 
     public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
         self.status = status

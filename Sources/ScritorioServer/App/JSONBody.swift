@@ -25,6 +25,23 @@ enum JSONBody {
     }
 }
 
+extension JSONBody {
+    /// A body that carries nothing the server reads: none, or a JSON object (whatever it holds). Anything else is
+    /// the 400 a body that does not match the contract gets.
+    static func requireObjectOrNothing(from request: Request, context: some RequestContext) async throws {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw APIError(.contentTooLarge, .requestTooLarge, "Request body too large")
+        }
+        guard buffer.readableBytes > 0 else { return }
+        guard (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) is [String: Any] else {
+            throw APIError(.badRequest, .badJSON, "The request body must be a JSON object, or empty")
+        }
+    }
+}
+
 /// A JSON response with a given status, encoded with stable key order.
 struct JSONResponse<Body: Encodable & Sendable>: ResponseGenerator {
     var status: HTTPResponse.Status = .ok

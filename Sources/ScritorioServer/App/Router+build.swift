@@ -20,6 +20,7 @@ func buildRouter(
     // shape. Everything else belongs to a surface's group below.
     router.add(middleware: CORSHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(shape: .product))
+    router.add(middleware: MethodNotAllowedMiddleware())
 
     let verifier: AccessTokenVerifier
     var keys: SigningKeys?

@@ -102,10 +102,12 @@ struct LicensesController: Sendable {
             }
             body = decoded
         } else {
-            guard let text = String(data: data, encoding: .utf8), let decoded = try? URLEncodedFormDecoder().decode(LicenseRequest.self, from: text) else {
+            guard let text = String(data: data, encoding: .utf8), let fields = Self.formFields(text) else {
                 return .failure("The request body is not valid form data.")
             }
-            body = decoded
+            body = LicenseRequest(
+                licenseKey: fields["license_key"], instanceName: fields["instance_name"], instanceID: fields["instance_id"],
+                fingerprint: fields["fingerprint"])
         }
         func clean(_ value: String?) -> String? {
             guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
@@ -116,6 +118,20 @@ struct LicensesController: Sendable {
         body.instanceID = clean(body.instanceID)
         body.fingerprint = clean(body.fingerprint)
         return .success(body)
+    }
+
+    /// `application/x-www-form-urlencoded` as browsers and Lemon Squeezy's clients write it: `name=value` pairs
+    /// joined by `&`, `+` for a space, percent escapes; the first of a repeated name counts, names the API does
+    /// not know are ignored (no nested `a[b]` syntax: the API has none). `nil` for a broken percent escape.
+    static func formFields(_ text: String) -> [String: String]? {
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(parts[0]), let value = parts.count > 1 ? decode(parts[1]) : "" else { return nil }
+            if fields[name] == nil { fields[name] = value }
+        }
+        return fields
     }
 
     static func render(_ answer: LicenseService.Answer, retryAfter: Int? = nil) -> Response {

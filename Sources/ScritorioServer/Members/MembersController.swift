@@ -52,6 +52,9 @@ struct MembersController: Sendable {
     }
 
     @Sendable func meInit(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MemberEnvelope> {
+        // The body carries nothing, but one that is sent must be a JSON object, as the contract says: anything else
+        // is a client bug worth a 400, not a silent success.
+        try await JSONBody.requireObjectOrNothing(from: request, context: context)
         let member = try await initMember(context.identity)
         return JSONResponse(MemberEnvelope(member: MemberDTO(member)))
     }

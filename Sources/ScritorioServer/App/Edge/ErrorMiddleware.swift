@@ -71,6 +71,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if let retry = error.retryAfter { headers[.retryAfter] = String(retry) }
+        if let allow = error.allow { headers[.allow] = allow.joined(separator: ", ") }
         var body: [String: JSONBodyValue] = [:]
         if shape == .goTrue {
             if let oauthError = error.oauthError {
