@@ -7,13 +7,14 @@
 # scritorio_test and scritorio_e2e and exports
 #   SCRITORIO_TEST_POSTGRES_URL  postgres://postgres@127.0.0.1:PORT/scritorio_test  (swift test)
 #   SCRITORIO_E2E_POSTGRES_URL   postgres://postgres@127.0.0.1:PORT/scritorio_e2e   (pytest)
-# then runs `swift build --build-tests`, `swift test --skip-build`, and
-# `pytest Tests/e2e` (in the venv .build/e2e-venv) with SCRITORIO_BIN pointing
+# then runs `swift build --build-tests`, `swift test --skip-build`, a short run of each fuzz target
+# (scripts/fuzz.sh), and `pytest Tests/e2e` (in the venv .build/e2e-venv) with SCRITORIO_BIN pointing
 # at the debug `scritorio` binary. pytest runs last, so its summary line is the
 # last line of runner output. Exit status is non-zero if any step failed.
 #
 # Environment:
 #   SCRITORIO_TEST_FILTER  optional; passed to `swift test --filter`
+#   SCRITORIO_FUZZ_SECONDS optional; seconds per fuzz target (default 15)
 #   PG_BINDIR              optional; directory with initdb/pg_ctl (see scripts/postgres.sh)
 set -euo pipefail
 
@@ -59,6 +60,13 @@ if [[ -n "${SCRITORIO_TEST_FILTER:-}" ]]; then
 fi
 if ! swift test "${swift_test_args[@]}"; then
     failed+=("swift test")
+fi
+
+# --- Fuzzing ----------------------------------------------------------------
+# A short run of every libFuzzer target (scripts/fuzz.sh; SCRITORIO_FUZZ_SECONDS per target, 15 by default).
+section "fuzz (scripts/fuzz.sh ${SCRITORIO_FUZZ_SECONDS:-15})"
+if ! bash scripts/fuzz.sh "${SCRITORIO_FUZZ_SECONDS:-15}"; then
+    failed+=("fuzz")
 fi
 
 # --- Python e2e -------------------------------------------------------------

@@ -13,7 +13,7 @@ from conftest import start_server
 from test_shutdown import ENV, HEADERS, PASSWORD, Load, stored_events
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(300)
 def test_kill_9_under_load_loses_nothing_acknowledged(store):
     server = start_server(ENV, store)
     servers = [server]
@@ -48,7 +48,9 @@ def test_kill_9_under_load_loses_nothing_acknowledged(store):
                 r = http.post("/auth/v1/token", params={"grant_type": "password"}, headers=HEADERS,
                               json={"email": email, "password": PASSWORD})
                 assert r.status_code == 200, f"{email} (acknowledged before a kill -9): {r.status_code} {r.text}"
-        deadline = time.monotonic() + 30
+        # On PostgreSQL the events a killed replica had claimed wait out their lease (60 s); SQLite's one server
+        # takes them back at its start.
+        deadline = time.monotonic() + (90 if store == "postgres" else 30)
         while True:
             statuses = stored_events(survivor, events)
             pending = {i: s for i, s in statuses.items() if s in ("pending", "retry")}

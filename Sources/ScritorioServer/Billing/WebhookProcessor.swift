@@ -22,6 +22,12 @@ struct WebhookProcessor: Service {
     var lemonSqueezyMode: BillingMode = .test
 
     func run() async throws {
+        // SQLite is one server's store: any lease in it was taken by this server before it stopped (a crash or a
+        // kill -9), so the events it held are taken again at once instead of after their lease. (On PostgreSQL a
+        // lease may be another live replica's; those expire.)
+        if database.kind == .sqlite {
+            try? await database.transaction { try await WebhookQueue.releaseAllLeases(on: $0) }
+        }
         // Not cancelled on shutdown (cancelling a transaction half-way would count as a failed attempt); only the
         // idle wait is cut short.
         while !Task.isShuttingDownGracefully, !Task.isCancelled {

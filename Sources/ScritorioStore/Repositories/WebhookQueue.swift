@@ -71,6 +71,11 @@ public enum WebhookQueue {
         }
     }
 
+    /// Clears every lease (a store only one server uses, at its start: whoever held them is gone).
+    public static func releaseAllLeases(on db: SQLConnection) async throws {
+        try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = NULL WHERE locked_until IS NOT NULL").run()
+    }
+
     /// Records a failure: retried at `nextAttempt`, or parked (kept with its error for an admin) when `park`.
     public static func fail(id: Int64, error: String, attempts: Int, nextAttempt: Date, park: Bool, on db: SQLConnection) async throws {
         try await db.sql.raw("""
