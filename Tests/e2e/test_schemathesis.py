@@ -5,6 +5,7 @@ answer matches its declared schema and status, no 500."""
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,7 @@ def api_server(store):
 def test_schemathesis_finds_no_failure(api_server):
     password = "Schemathesis-pw-1"
     remember(password)
-    r = httpx.post(f"{api_server.url}/auth/v1/signup", timeout=10, json={"email": "st@example.com", "password": password},
+    r = httpx.post(f"{api_server.url}/auth/v1/signup", timeout=10, json={"email": f"st-{uuid.uuid4().hex[:12]}@example.com", "password": password},
                    headers={"apikey": KEY, "Content-Type": "application/json"})
     assert r.status_code == 200, r.text
     token = r.json()["access_token"]
