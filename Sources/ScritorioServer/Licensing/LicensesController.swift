@@ -109,13 +109,10 @@ struct LicensesController: Sendable {
                 licenseKey: fields["license_key"], instanceName: fields["instance_name"], instanceID: fields["instance_id"],
                 fingerprint: fields["fingerprint"])
         }
-        // Absent or empty is missing (422, as the contract's minLength says); surrounding spaces of a pasted key are
-        // trimmed, but a value of spaces only is a value (an unknown key, a name), not a missing field.
+        // Absent, empty or only spaces is missing (422): the contract says a field holds a non-space character.
         func clean(_ value: String?) -> String? {
-            guard let value, !value.isEmpty else { return nil }
-            let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            let kept = trimmed.isEmpty ? value : trimmed
-            return kept.count <= 512 ? kept : String(kept.prefix(512))
+            guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+            return value.count <= 512 ? value : String(value.prefix(512))
         }
         body.licenseKey = clean(body.licenseKey)
         body.instanceName = clean(body.instanceName)
