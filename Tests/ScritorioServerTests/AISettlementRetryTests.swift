@@ -11,6 +11,19 @@ import Testing
 @Suite("AI settlement survives a store that refuses for a moment")
 struct AISettlementRetryTests {
     /// Makes every insert into the ledger fail while `fail_flag` has a row.
+    /// A settlement of `used` input tokens against a reservation of `reserved`, in the periods of `at`.
+    static func job(_ user: UserID, requestID: String, reserved: Int64, used: Int64, cost: Int64 = 0, at: Date) -> AIRepository.Settlement {
+        AIRepository.Settlement(
+            reservation: AIReservation(
+                userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: at, now: at),
+                estimate: AIUsage(inputTokens: reserved), at: at),
+            actual: AIUsage(inputTokens: used),
+            event: AIUsageEvent(
+                userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: used), costMicros: cost,
+                requestID: requestID, latencyMs: 1, status: 200, outcome: .ok),
+            now: at)
+    }
+
     static func refuseLedger(_ database: Database) async throws {
         try await database.transaction { db in
             try await db.sql.raw("CREATE TABLE fail_flag (x INTEGER)").run()
@@ -81,15 +94,7 @@ struct AISettlementRetryTests {
             let (_, user) = try await h.user()
             try await Self.refuseLedger(h.base.database)
             // A settlement retried with a short patience while the store keeps refusing: it ends, nothing written.
-            let job = AIRepository.Settlement(
-                reservation: AIReservation(
-                    userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: Date(), now: Date()),
-                    estimate: AIUsage(inputTokens: 1), at: Date()),
-                actual: AIUsage(inputTokens: 1),
-                event: AIUsageEvent(
-                    userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 1), costMicros: 0,
-                    requestID: "req_background", latencyMs: 1, status: 200, outcome: .ok),
-                now: Date())
+            let job = Self.job(user, requestID: "req_background", reserved: 1, used: 1, cost: 0, at: Date())
             let started = ContinuousClock.now
             await AISettlementWriter.settleInBackground(
                 job, database: h.base.database, logger: Logger(label: "scritorio.test"),
@@ -109,15 +114,7 @@ struct AISettlementRetryTests {
             let journal = AISettlementJournal(directory: directory)
             try await Self.refuseLedger(h.base.database)
             let now = Date()
-            let job = AIRepository.Settlement(
-                reservation: AIReservation(
-                    userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: now, now: now),
-                    estimate: AIUsage(inputTokens: 9), at: now),
-                actual: AIUsage(inputTokens: 7),
-                event: AIUsageEvent(
-                    userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 7), costMicros: 3,
-                    requestID: "req_0123456789abcdef01234567", latencyMs: 1, status: 200, outcome: .ok),
-                now: now)
+            let job = Self.job(user, requestID: "req_0123456789abcdef01234567", reserved: 9, used: 7, cost: 3, at: now)
             // The foreground attempts and a short background patience all fail: the settlement stays on disk.
             let outcome = await AISettlementWriter.settle(
                 job, database: h.base.database, logger: logger,
@@ -147,15 +144,7 @@ struct AISettlementRetryTests {
             let (_, user) = try await h.user()
             let logger = Logger(label: "scritorio.test")
             let now = Date()
-            let job = AIRepository.Settlement(
-                reservation: AIReservation(
-                    userID: user, plan: "free", limits: AILimits(), periods: AIPeriods(anchor: now, now: now),
-                    estimate: AIUsage(inputTokens: 5), at: now),
-                actual: AIUsage(inputTokens: 5),
-                event: AIUsageEvent(
-                    userID: user, model: "gpt-4o-mini", endpoint: "chat.completions", usage: AIUsage(inputTokens: 5), costMicros: 0,
-                    requestID: "req_twice", latencyMs: 1, status: 200, outcome: .ok),
-                now: now)
+            let job = Self.job(user, requestID: "req_twice", reserved: 5, used: 5, cost: 0, at: now)
             #expect(await AISettlementWriter.settle(job, database: h.base.database, logger: logger) == .written)
             #expect(await AISettlementWriter.settle(job, database: h.base.database, logger: logger) == .alreadyWritten)
             #expect(try await h.events(user).map(\.requestID) == ["req_twice"], "one ledger row")
