@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from conftest import start_server
-from test_shutdown import ENV, HEADERS, PASSWORD, Load, stored_events
+from test_shutdown import ENV, HEADERS, PASSWORD, Load, assert_applied, assert_users_sign_in
 
 
 @pytest.mark.timeout(300)
@@ -43,23 +43,10 @@ def test_kill_9_under_load_loses_nothing_acknowledged(store):
             servers.append(start_server(ENV, store, restart=current))
 
         survivor = servers[-1]
-        with httpx.Client(base_url=survivor.url, timeout=10) as http:
-            for email in users:
-                r = http.post("/auth/v1/token", params={"grant_type": "password"}, headers=HEADERS,
-                              json={"email": email, "password": PASSWORD})
-                assert r.status_code == 200, f"{email} (acknowledged before a kill -9): {r.status_code} {r.text}"
+        assert_users_sign_in(survivor, users)
         # On PostgreSQL the events a killed replica had claimed wait out their lease (60 s); SQLite's one server
         # takes them back at its start.
-        deadline = time.monotonic() + (90 if store == "postgres" else 30)
-        while True:
-            statuses = stored_events(survivor, events)
-            pending = {i: s for i, s in statuses.items() if s in ("pending", "retry")}
-            if len(statuses) == len(events) and not pending or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert set(statuses) == events, f"acknowledged but not stored: {sorted(events - set(statuses))[:5]}"
-        assert not pending, f"stored but never applied: {list(pending.items())[:5]}"
-        assert set(statuses.values()) == {"ignored"}, statuses
+        assert_applied(survivor, events, within=90 if store == "postgres" else 30)
         print(f"{store}: {len(users)} sign-ups and {len(events)} webhooks acknowledged across two kill -9, all kept")
     finally:
         for running in servers:

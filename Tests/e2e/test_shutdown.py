@@ -106,6 +106,29 @@ def stored_events(server, ids: set[str]) -> dict[str, str]:
     return statuses
 
 
+def assert_users_sign_in(server, users: list[str]) -> None:
+    """Every sign-up the server answered 2xx before it stopped is a user who can sign in."""
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for email in users:
+            r = http.post("/auth/v1/token", params={"grant_type": "password"}, headers=HEADERS,
+                          json={"email": email, "password": PASSWORD})
+            assert r.status_code == 200, f"{email} (acknowledged before the stop): {r.status_code} {r.text}"
+
+
+def assert_applied(server, ids: set[str], within: float) -> None:
+    """Every acknowledged webhook is in the log, and the processor applies what was left pending within `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        statuses = stored_events(server, ids)
+        pending = {i: s for i, s in statuses.items() if s in ("pending", "retry")}
+        if len(statuses) == len(ids) and not pending or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert set(statuses) == ids, f"acknowledged but not stored: {sorted(ids - set(statuses))[:5]}"
+    assert not pending, f"stored but never applied: {list(pending.items())[:5]}"
+    assert set(statuses.values()) == {"ignored"}, statuses
+
+
 def test_sigterm_under_load_exits_0_and_keeps_what_was_acknowledged(store):
     server = start_server(ENV, store)
     try:
@@ -138,24 +161,8 @@ def test_sigterm_under_load_exits_0_and_keeps_what_was_acknowledged(store):
 
     again = start_server(ENV, store, restart=server)
     try:
-        # Every sign-up answered 2xx is a user who can sign in.
-        with httpx.Client(base_url=again.url, timeout=10) as http:
-            for email in load.users:
-                r = http.post("/auth/v1/token", params={"grant_type": "password"}, headers=HEADERS,
-                              json={"email": email, "password": PASSWORD})
-                assert r.status_code == 200, f"{email} (signed up before the stop): {r.status_code} {r.text}"
-        # Every acknowledged webhook is in the log, and the processor applies what was left pending.
-        ids = set(load.events)
-        deadline = time.monotonic() + 20
-        while True:
-            statuses = stored_events(again, ids)
-            pending = {i: s for i, s in statuses.items() if s in ("pending", "retry")}
-            if len(statuses) == len(ids) and not pending or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert set(statuses) == ids, f"acknowledged but not stored: {sorted(ids - set(statuses))[:5]}"
-        assert not pending, f"stored but never applied: {list(pending.items())[:5]}"
-        assert set(statuses.values()) == {"ignored"}, statuses
+        assert_users_sign_in(again, load.users)
+        assert_applied(again, set(load.events), within=20)
 
         again.proc.send_signal(signal.SIGTERM)
         assert again.proc.wait(timeout=10) == 0, again.log_text()[-4000:]

@@ -73,27 +73,21 @@ public enum BcryptBytes {
             var l: UInt32 = 0
             var r: UInt32 = 0
             var saltPosition = 0
-            var index = 0
-            while index < 18 {
+            // P's 18 words, then the S-boxes' 1,024, each pair the encryption of the running block.
+            for pair in 0..<(18 + 1024) / 2 {
                 if !salt.isEmpty {
                     l ^= Self.word(salt, &saltPosition)
                     r ^= Self.word(salt, &saltPosition)
                 }
                 (l, r) = encrypt(l, r)
-                p[index] = l
-                p[index + 1] = r
-                index += 2
-            }
-            index = 0
-            while index < 1024 {
-                if !salt.isEmpty {
-                    l ^= Self.word(salt, &saltPosition)
-                    r ^= Self.word(salt, &saltPosition)
+                let index = pair * 2
+                if index < 18 {
+                    p[index] = l
+                    p[index + 1] = r
+                } else {
+                    s[index - 18] = l
+                    s[index - 17] = r
                 }
-                (l, r) = encrypt(l, r)
-                s[index] = l
-                s[index + 1] = r
-                index += 2
             }
         }
 
