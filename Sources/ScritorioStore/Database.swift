@@ -120,14 +120,30 @@ public final class Database: Sendable {
     public func writeOne<T: Sendable>(_ body: @Sendable (SQLConnection) async throws -> T) async throws -> T {
         guard case .sqlite(let writer, _, let mutex, _) = backend else { return try await read(body) }
         await mutex.lock()
-        do {
-            let result = try await body(SQLConnection(sql: writer.sql(queryLogLevel: nil), kind: .sqlite))
-            await mutex.unlock()
-            return result
-        } catch {
-            await mutex.unlock()
-            throw Self.translate(error)
+        var attempt = 1
+        while true {
+            do {
+                let result = try await body(SQLConnection(sql: writer.sql(queryLogLevel: nil), kind: .sqlite))
+                await mutex.unlock()
+                return result
+            } catch where attempt < Self.sqliteBusyAttempts && Self.isBusy(error) {
+                // A statement refused as busy changed nothing: wait for the other writer once more.
+                attempt += 1
+            } catch {
+                await mutex.unlock()
+                throw Self.translate(error)
+            }
         }
+    }
+
+    /// How many times a SQLite write waits out `busy_timeout` (5 s) for another process's writer before it
+    /// fails as `StoreError.busy`. SQLite's busy handler is not fair between processes: under load, one
+    /// writer can lose the lock to the others past a single timeout.
+    static let sqliteBusyAttempts = 3
+
+    static func isBusy(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        return [.busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot].contains(error.reason)
     }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
@@ -139,7 +155,17 @@ public final class Database: Sendable {
             case .sqlite(let writer, _, let mutex, _):
                 await mutex.lock()
                 do {
-                    _ = try await writer.query("BEGIN IMMEDIATE")
+                    // BEGIN IMMEDIATE takes the write lock before anything runs, so a busy refusal here changed
+                    // nothing and is simply waited out again.
+                    var attempt = 1
+                    while true {
+                        do {
+                            _ = try await writer.query("BEGIN IMMEDIATE")
+                            break
+                        } catch where attempt < Self.sqliteBusyAttempts && Self.isBusy(error) {
+                            attempt += 1
+                        }
+                    }
                     do {
                         let result = try await body(SQLConnection(sql: writer.sql(queryLogLevel: nil), kind: .sqlite))
                         _ = try await writer.query("COMMIT")
@@ -211,9 +237,7 @@ public final class Database: Sendable {
         {
             return StoreError.uniqueViolation
         }
-        if let error = error as? SQLiteError, [.busy, .locked, .busyTimeout, .busyInRecovery, .busyInSnapshot].contains(error.reason) {
-            return StoreError.busy
-        }
+        if isBusy(error) { return StoreError.busy }
         if let error = error as? PostgresTransactionError, let inner = error.closureError { return translate(inner) }
         return error
     }

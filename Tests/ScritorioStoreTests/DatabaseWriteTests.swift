@@ -36,4 +36,31 @@ struct DatabaseWriteTests {
             _ = try await database.transaction { try await AIRepository.state(userID: user, on: $0) }
         }
     }
+
+    @Test("SQLite: a write waits out another writer that holds the lock past one busy timeout, and lands")
+    func waitsOutAnotherWriter() async throws {
+        try await TestStores.withReplicas(.sqlite, count: 2) { databases in
+            let user = UserID.random()
+            let now = Date(timeIntervalSince1970: 1_790_000_000)
+            let (holding, held) = AsyncStream.makeStream(of: Void.self)
+            // The first handle (another process's writer) holds the write lock for 7 s, more than busy_timeout's 5.
+            let holder = Task {
+                try await databases[0].transaction { connection in
+                    try await connection.sql.raw("UPDATE schema_migrations SET applied_at = applied_at").run()
+                    held.yield()
+                    try await Task.sleep(for: .seconds(7))
+                }
+            }
+            for await _ in holding { break }
+            let row = try await databases[1].transaction { try await AIRepository.ensureRow(userID: user, plan: "free", now: now, on: $0) }
+            #expect(row == now)
+            let reserved = try await databases[1].writeOne {
+                try await AIRepository.reserve(
+                    userID: user, plan: "free", limits: AILimits(tokensPerDay: 100), periods: AIPeriods(anchor: now, now: now),
+                    estimate: AIUsage(inputTokens: 60), now: now, on: $0)
+            }
+            #expect(reserved != nil)
+            try await holder.value
+        }
+    }
 }
