@@ -35,6 +35,7 @@ public func buildApplication(
     if config.runWebhookProcessor {
         app.addServices(WebhookProcessor(
             database: dependencies.database, applier: applier, now: dependencies.now, logger: logger,
+            workers: config.webhookWorkers ?? (dependencies.database.kind == .postgres ? 8 : 1),
             lemonSqueezyMode: config.lemonSqueezy.mode))
         var passes: [@Sendable () async throws -> ReconcileReport] = []
         // With no account configured, a sandbox is played by its fake, which is reconciled like the real one.

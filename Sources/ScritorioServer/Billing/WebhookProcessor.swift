@@ -4,19 +4,25 @@ import ScritorioCore
 import ScritorioStore
 import ServiceLifecycle
 
-/// Applies stored webhook events in the background: claims due events, applies each in its own transaction,
-/// and records the outcome. A failing event is retried with exponential back-off and parked after
+/// Applies stored webhook events in the background: claims due events in batches, applies each in its own
+/// transaction, and records the outcome. A failing event is retried with exponential back-off and parked after
 /// `maxAttempts`, so it never blocks the others. Safe to run on several replicas (claims are leased).
 ///
-/// On graceful shutdown it stops between events, never inside one: the event being applied is finished and its
-/// outcome recorded, and the rest of the batch is released for the next start.
+/// Up to `workers` events are applied at once, but never two that touch the same user, customer, subscription or
+/// order (`BillingEvent.touchedKeys`): those wait their turn in the provider's order, here by the scheduler and
+/// across replicas by a lock on their keys in the transaction (`WebhookQueue.lock`).
+///
+/// On graceful shutdown it stops between events, never inside one: the events being applied are finished and
+/// their outcomes recorded, and the rest of the batch is released for the next start.
 struct WebhookProcessor: Service {
     let database: Database
     let applier: BillingApplier
     let now: @Sendable () -> Date
     let logger: Logger
     var interval: Duration = .milliseconds(250)
-    var batchSize = 50
+    var batchSize = 200
+    /// Events applied at once. A single SQLite writer gains little from more than a couple.
+    var workers = 1
     var maxAttempts = 8
     /// The Lemon Squeezy mode this deployment runs in: events of the other mode are refused (`wrong_mode`).
     var lemonSqueezyMode: BillingMode = .test
@@ -36,6 +42,13 @@ struct WebhookProcessor: Service {
         }
     }
 
+    /// A claimed event with what it decoded to and the keys it touches.
+    private struct Job: Sendable {
+        var event: ClaimedWebhookEvent
+        var decoded: Result<Decoded, any Error>
+        var keys: Set<String>
+    }
+
     /// Processes one batch; returns how many events it handled.
     @discardableResult
     func drainOnce() async throws -> Int {
@@ -43,20 +56,58 @@ struct WebhookProcessor: Service {
         let batch = try await database.transaction { db in
             try await WebhookQueue.claim(limit: batchSize, now: start, leaseUntil: start.addingTimeInterval(60), on: db)
         }
-        for (index, event) in batch.enumerated() {
-            if Task.isShuttingDownGracefully || Task.isCancelled {
-                let rest = batch[index...].map(\.id)
-                try? await database.transaction { db in try await WebhookQueue.release(ids: rest, on: db) }
-                return index
+        var waiting = batch.map { event in
+            let decoded = Result(catching: { try decode(event) })
+            var keys: Set<String> = []
+            if case .success(let result) = decoded {
+                for part in result.before + [result.event] + result.after { keys.formUnion(part.touchedKeys) }
             }
-            await process(event)
+            if let linked = event.linkedUserID { keys.insert("user:\(linked)") }
+            return Job(event: event, decoded: decoded, keys: keys)
+        }[...]
+        let parallel = max(1, workers)
+        return await withTaskGroup(of: Set<String>.self) { group in
+            var handled = 0
+            var running = 0
+            var busy: Set<String> = []
+            while true {
+                if !waiting.isEmpty, Task.isShuttingDownGracefully || Task.isCancelled {
+                    let rest = waiting.map(\.event.id)
+                    waiting = []
+                    try? await database.transaction { db in try await WebhookQueue.release(ids: rest, on: db) }
+                }
+                // Start every job whose keys are free, in order; a job that must wait holds its keys for the jobs
+                // after it, so events of one user keep the provider's order.
+                var blocked = busy
+                var index = waiting.startIndex
+                while running < parallel, index < waiting.endIndex {
+                    let job = waiting[index]
+                    if job.keys.isDisjoint(with: blocked) {
+                        waiting.remove(at: index)
+                        busy.formUnion(job.keys)
+                        blocked.formUnion(job.keys)
+                        running += 1
+                        group.addTask {
+                            await process(job)
+                            return job.keys
+                        }
+                    } else {
+                        blocked.formUnion(job.keys)
+                        index += 1
+                    }
+                }
+                guard let done = await group.next() else { break }
+                running -= 1
+                handled += 1
+                busy.subtract(done)
+            }
+            return handled
         }
-        return batch.count
     }
 
     /// The stored event read as billing events: the one that decides the outcome, with what is applied before and
     /// after it, and whether it belongs to the other mode.
-    private struct Decoded {
+    private struct Decoded: Sendable {
         var event: BillingEvent
         var before: [BillingEvent] = []
         var after: [BillingEvent] = []
@@ -79,12 +130,14 @@ struct WebhookProcessor: Service {
         }
     }
 
-    private func process(_ event: ClaimedWebhookEvent) async {
+    private func process(_ job: Job) async {
+        let event = job.event
         let at = now()
         let decodedEvent: Decoded
-        do {
-            decodedEvent = try decode(event)
-        } catch {
+        switch job.decoded {
+        case .success(let decoded):
+            decodedEvent = decoded
+        case .failure(let error):
             // The stored bytes are what the provider signed and they never change: reading them again cannot succeed,
             // so the event is parked at once with the reason, for an operator (`scritorio admin events`), instead of
             // being retried for hours.
@@ -100,7 +153,9 @@ struct WebhookProcessor: Service {
         do {
             let decoded = decodedEvent.event
             let (first, then, refused) = (decodedEvent.before, decodedEvent.after, decodedEvent.otherMode)
-            try await database.transaction { db in
+            let keys = job.keys
+            try await database.transaction(redoable: true) { db in
+                try await WebhookQueue.lock(keys: keys, on: db)
                 var outcome = BillingApplier.Outcome.wrongMode
                 if !refused {
                     for extra in first { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }

@@ -104,6 +104,12 @@ extension AppConfig {
         config.catalogPath = value("SCRITORIO_CATALOG")
         if let days = try number("SCRITORIO_BILLING_GRACE_DAYS") { config.billingGrace = days * 86_400 }
         if value("SCRITORIO_WEBHOOK_PROCESSOR") == "0" { config.runWebhookProcessor = false }
+        if let workers = try number("SCRITORIO_WEBHOOK_WORKERS") {
+            guard workers >= 1, workers <= 64, workers == workers.rounded() else {
+                throw ConfigError(description: "SCRITORIO_WEBHOOK_WORKERS must be a whole number 1-64")
+            }
+            config.webhookWorkers = Int(workers)
+        }
         if let seconds = try number("SCRITORIO_RECONCILE_INTERVAL"), seconds >= 10 { config.reconcileInterval = seconds }
         config.rateLimits = limits
         config.ai = try AIConfig.load(env)

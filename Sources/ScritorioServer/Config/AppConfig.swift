@@ -80,6 +80,9 @@ public struct AppConfig: Sendable {
     public var billingGrace: TimeInterval = 7 * 86_400
     /// Whether this process runs the webhook processor (several replicas may).
     public var runWebhookProcessor = true
+    /// Webhook events this process applies at once (`SCRITORIO_WEBHOOK_WORKERS`); `nil` = by store: 8 on
+    /// PostgreSQL, 1 on SQLite (one writer: more only queue behind it).
+    public var webhookWorkers: Int?
     /// Seconds between two reconciliation passes against the provider's API.
     public var reconcileInterval: TimeInterval = 3600
     /// The managed AI gateway (`/ai/v1`): upstream, plans, prices, admin token.

@@ -49,6 +49,7 @@ public enum Migrations {
         Migration007SealLicenseKeys.migration,
         Migration008OrderPrice.migration,
         Migration009RateLimits.migration,
+        Migration010WebhookQueueIndex.migration,
     ]
 
     /// The newest schema version this binary knows.

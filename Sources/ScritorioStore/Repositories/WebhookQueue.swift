@@ -29,30 +29,65 @@ public struct WebhookEventSummary: Sendable, Equatable {
 /// The processing side of `billing_webhook_events`: claim due events (safely across replicas), then record
 /// the outcome.
 public enum WebhookQueue {
-    /// Claims up to `limit` due events, oldest provider time first, leasing them until `leaseUntil`. On
-    /// PostgreSQL `FOR UPDATE SKIP LOCKED` lets several replicas claim side by side without blocking each other.
+    /// Claims up to `limit` due events, oldest provider time first, leasing them until `leaseUntil`, in one
+    /// statement. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several replicas claim side by side without blocking
+    /// each other or taking the same event.
     public static func claim(limit: Int, now: Date, leaseUntil: Date, on db: SQLConnection) async throws -> [ClaimedWebhookEvent] {
         let skipLocked = db.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        // The inner query reads the partial index billing_webhook_events_due_idx (migration 10) in order.
         let rows = try await db.sql.raw("""
-            SELECT id, provider, event_id, mode, payload, attempts, user_id FROM billing_webhook_events
-            WHERE status IN (\(bind: WebhookEventStatus.pending.rawValue), \(bind: WebhookEventStatus.retry.rawValue)) AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
-            AND (locked_until IS NULL OR locked_until <= \(bind: now))
-            ORDER BY occurred_at, id LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
+            UPDATE billing_webhook_events SET locked_until = \(bind: leaseUntil)
+            WHERE id IN (
+              SELECT id FROM billing_webhook_events
+              WHERE status IN ('pending', 'retry') AND (next_attempt_at IS NULL OR next_attempt_at <= \(bind: now))
+              AND (locked_until IS NULL OR locked_until <= \(bind: now))
+              ORDER BY occurred_at, id LIMIT \(bind: limit)\(unsafeRaw: skipLocked))
+            RETURNING id, provider, event_id, mode, payload, attempts, user_id, occurred_at
             """).all()
+        // RETURNING gives no order: put the batch back in the provider's order.
         let events = try rows.map { row in
-            ClaimedWebhookEvent(
+            (at: try row.decode(column: "occurred_at", as: Date?.self),
+             event: ClaimedWebhookEvent(
                 id: try row.decode(column: "id", as: Int64.self),
                 provider: BillingProvider(rawValue: try row.decode(column: "provider", as: String.self)),
                 eventID: try row.decode(column: "event_id", as: String.self),
                 mode: BillingMode(rawValue: try row.decode(column: "mode", as: String?.self) ?? "") ?? .test,
                 payload: try row.decode(column: "payload", as: String.self),
                 attempts: try row.decode(column: "attempts", as: Int.self),
-                linkedUserID: try row.decode(column: "user_id", as: UUID?.self).map(UserID.init))
+                linkedUserID: try row.decode(column: "user_id", as: UUID?.self).map(UserID.init)))
         }
-        for event in events {
-            try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = \(bind: leaseUntil) WHERE id = \(bind: event.id)").run()
+        return events.sorted { a, b in
+            switch (a.at, b.at) {
+            case let (x?, y?) where x != y: x < y
+            case (nil, _?): db.kind == .sqlite
+            case (_?, nil): db.kind == .postgres
+            default: a.event.id < b.event.id
+            }
+        }.map(\.event)
+    }
+
+    /// Holds, until the transaction ends, a lock on each of `keys` (what an event touches: its user, customer,
+    /// subscription), so replicas applying events side by side never apply two of one user's at once. PostgreSQL
+    /// only (transaction-scoped advisory locks, in their own class); SQLite's one writer already runs one at a
+    /// time. Taken in one statement, in ascending order, so two events never wait on each other in a circle.
+    public static func lock(keys: Set<String>, on db: SQLConnection) async throws {
+        guard db.kind == .postgres, !keys.isEmpty else { return }
+        let ids = Set(keys.map(lockID)).sorted()
+        let calls = ids.map { "pg_advisory_xact_lock(\(lockClass), \($0))" }.joined(separator: ", ")
+        try await db.sql.raw("SELECT \(unsafeRaw: calls)").run()
+    }
+
+    /// The advisory-lock class of webhook keys (the migrator's is 7242001).
+    static let lockClass: Int32 = 7_242_002
+
+    /// A stable 32-bit FNV-1a hash of `key`: the same on every replica and every run (Swift's `hashValue` is not).
+    static func lockID(_ key: String) -> Int32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in key.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
         }
-        return events
+        return Int32(bitPattern: hash)
     }
 
     /// Records a final outcome: `processed`, `ignored`, `stale`, `orphan` or `wrong_mode` (and the user, when known).
@@ -66,9 +101,10 @@ public enum WebhookQueue {
     /// Gives claimed events back untouched (their lease cleared), for a processor that stops before applying
     /// them: the next processor, here or on another replica, takes them at once instead of after the lease.
     public static func release(ids: [Int64], on db: SQLConnection) async throws {
-        for id in ids {
-            try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = NULL WHERE id = \(bind: id)").run()
-        }
+        guard !ids.isEmpty else { return }
+        // Ids are integers the store gave out: written into the statement as they are, one statement for all.
+        let list = ids.map(String.init).joined(separator: ", ")
+        try await db.sql.raw("UPDATE billing_webhook_events SET locked_until = NULL WHERE id IN (\(unsafeRaw: list))").run()
     }
 
     /// Clears every lease (a store only one server uses, at its start: whoever held them is gone).
