@@ -1,47 +1,127 @@
 #!/usr/bin/env bash
-# Signed Paddle webhook ingest against the release build on SQLite: events acknowledged per second and ack p99
-# (wrk -t2 -c32), then how long the processor takes to apply every stored event, and whether any was lost.
-# Goal: >= 1,000 events/s acknowledged with p99 < 25 ms, none lost.
+# Signed Paddle webhooks against the release build, on SQLite and on PostgreSQL (BENCH_STORES, default both):
+#
+# 1. ingest: the server with its processor off (SCRITORIO_WEBHOOK_PROCESSOR=0) takes wrk -t2 -c32 for
+#    BENCH_SECONDS (default 10): events acknowledged per second, ack p99, none lost;
+# 2. apply: the server restarted with its processor on (default workers) drains that backlog alone: events
+#    applied per second (between the first and the last processed_at), and whether every subscription ends in
+#    its newest event's state (each user has BENCH_STEPS events, default 3, applied in order or marked stale);
+# 3. PostgreSQL only: a second backlog ingested the same way, drained by two replicas at once.
+#
+# Goals: >= 1,000 events/s acknowledged with p99 < 25 ms and none lost; >= 1,000 events/s applied on PostgreSQL
+# by one replica, more by two; every subscription in its newest state. Prints PASS/FAIL per goal; exits 0 when the
+# report was produced.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SECONDS_RUN=${BENCH_SECONDS:-10}
 EVENTS=${BENCH_EVENTS:-60000}
+STEPS=${BENCH_STEPS:-3}
+STORES=${BENCH_STORES:-sqlite postgres}
 SECRET=pdl_ntfset_bench_secret
 command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-swift build -c release --product scritorio >/dev/null
-BIN=$(swift build -c release --show-bin-path)/scritorio
+if [[ -n "${BENCH_BIN:-}" ]]; then BIN=$BENCH_BIN; else
+  swift build -c release --product scritorio >/dev/null
+  BIN=$(swift build -c release --show-bin-path)/scritorio
+fi
 WORK=$(mktemp -d)
-trap 'kill "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-python3 Benchmarks/gen_webhooks.py "$EVENTS" "$SECRET" "$WORK/events.tsv"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-PADDLE_WEBHOOK_SECRETS=$SECRET PADDLE_SIGNATURE_TOLERANCE=86400 SCRITORIO_SANDBOX=1 \
-  "$BIN" serve --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
-START=$(date +%s.%N)
-WEBHOOK_FILE="$WORK/events.tsv" wrk -t2 -c32 -d"${SECONDS_RUN}s" --latency -s Benchmarks/webhooks.lua \
-  "http://127.0.0.1:$PORT" | tee "$WORK/wrk.txt"
-sqlite() { python3 -c "import sqlite3,sys; c=sqlite3.connect('$WORK/data/scritorio.sqlite'); print(c.execute(sys.argv[1]).fetchone()[0])" "$1"; }
-SENT=$(awk '/requests in/ {print $1}' "$WORK/wrk.txt")
-NON2XX=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt"); NON2XX=${NON2XX:-0}
-RPS=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
-P99=$(awk '$1=="99%" {print $2}' "$WORK/wrk.txt")
-while [ "$(sqlite "select count(*) from billing_webhook_events where status in ('pending','retry')")" != "0" ]; do sleep 0.2; done
-END=$(date +%s.%N)
-STORED=$(sqlite "select count(*) from billing_webhook_events")
-APPLIED=$(sqlite "select count(*) from billing_webhook_events where status = 'processed'")
-UNIQUE=$(( SENT < EVENTS ? SENT : EVENTS ))
+PIDS=()
+PG_DIR=""
+stop_servers() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+cleanup() {
+  stop_servers
+  [[ -n "$PG_DIR" ]] && { bash scripts/postgres.sh stop "$PG_DIR" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start <name> [env...]: one server on a free port; its port in $PORT.
+start() {
+  local name=$1; shift
+  PORT=$(free_port)
+  env "${DB_ENV[@]}" PADDLE_WEBHOOK_SECRETS=$SECRET PADDLE_SIGNATURE_TOLERANCE=86400 SCRITORIO_SANDBOX=1 "$@" \
+    "$BIN" serve --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data-$STORE" >"$WORK/server-$STORE-$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && return 0; sleep 0.1; done
+  echo "server $name did not start:"; tail -20 "$WORK/server-$STORE-$name.log"; return 1
+}
+
+# ingest <set>: posts the set's events to a server whose processor is off; prints what wrk saw.
+ingest() {
+  local set=$1
+  python3 Benchmarks/gen_webhooks.py "$EVENTS" "$SECRET" "$WORK/events-$set.tsv" "$set" "$STEPS"
+  start "ingest-$set" SCRITORIO_WEBHOOK_PROCESSOR=0
+  wrk -t2 -c32 -d1s "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 || true  # warm-up
+  WEBHOOK_FILE="$WORK/events-$set.tsv" wrk -t2 -c32 -d"${SECONDS_RUN}s" --latency -s Benchmarks/webhooks.lua \
+    "http://127.0.0.1:$PORT" >"$WORK/wrk-$STORE-$set.txt"
+  stop_servers
+}
+
+# drain <replicas>: starts that many servers with their processors on and waits until nothing is pending.
+drain() {
+  local count=$1
+  for index in $(seq 1 "$count"); do start "drain-$count-$index"; done
+  while [[ "$(python3 Benchmarks/webhooks_check.py pending "$STORE" "$DSN")" != "0" ]]; do sleep 0.5; done
+  stop_servers
+}
+
+declare -A RESULT
+for STORE in $STORES; do
+  echo "==> $STORE"
+  DB_ENV=(-u DATABASE_URL)
+  if [[ $STORE == postgres ]]; then
+    PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/scritorio-bench-pg.XXXXXX")
+    PG_PORT=$(bash scripts/postgres.sh start "$PG_DIR" scritorio_bench)
+    DSN="postgres://postgres@127.0.0.1:$PG_PORT/scritorio_bench"
+    DB_ENV=("DATABASE_URL=$DSN")
+  else
+    DSN="$WORK/data-$STORE/scritorio.sqlite"
+  fi
+  ingest a
+  cat "$WORK/wrk-$STORE-a.txt"
+  drain 1
+  RESULT[$STORE/a]=$(python3 Benchmarks/webhooks_check.py report "$STORE" "$DSN" a)
+  echo "one replica: ${RESULT[$STORE/a]}"
+  if [[ $STORE == postgres ]]; then
+    ingest b
+    drain 2
+    RESULT[$STORE/b]=$(python3 Benchmarks/webhooks_check.py report "$STORE" "$DSN" b)
+    echo "two replicas: ${RESULT[$STORE/b]}"
+    bash scripts/postgres.sh stop "$PG_DIR" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; PG_DIR=""
+  fi
+done
+
 echo
-echo "acknowledged: $RPS events/s, p99 $P99, $SENT sent ($NON2XX non-2xx)"
-echo "stored: $STORED (acknowledged: $UNIQUE distinct); applied: $APPLIED"
-python3 -c "print(f'all applied {float($END) - float($START):.1f} s after the load began')"
-python3 - "$RPS" "$P99" "$STORED" "$UNIQUE" "$NON2XX" <<'PY'
-import sys
-rps, p99, stored, unique, non2xx = float(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-ms = float(p99[:-2]) if p99.endswith("ms") else float(p99[:-2]) / 1000 if p99.endswith("us") else float(p99[:-1]) * 1000
-print(("PASS" if rps >= 1000 else "FAIL") + f": {rps:.0f} events/s acknowledged (goal >= 1000)")
-print(("PASS" if ms < 25 else "FAIL") + f": ack p99 {ms:.2f} ms (goal < 25 ms)")
-# wrk counts only answers it read before stopping; requests in flight at the end may be stored too.
-print(("PASS" if stored >= unique - non2xx and non2xx == 0 else "FAIL") + f": none lost ({stored} stored, {unique} acknowledged, {non2xx} refused)")
+echo "==> Results (events per second; one run each)"
+for STORE in $STORES; do
+  python3 - "$STORE" "$WORK/wrk-$STORE-a.txt" "${RESULT[$STORE/a]}" "${RESULT[$STORE/b]:-}" <<'PY'
+import json, re, sys
+store, wrk, one, two = sys.argv[1], open(sys.argv[2]).read(), json.loads(sys.argv[3]), sys.argv[4]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
+p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", wrk, re.M)
+ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+sent = int(re.search(r"(\d+) requests in", wrk).group(1))
+non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", wrk) or [0, 0])[1])
+verdict = lambda ok: "PASS" if ok else "FAIL"
+print(f"{store}: acknowledged {rps:.0f}/s, p99 {ms:.2f} ms, {sent} sent, {non2xx} non-2xx, {one['stored']} stored")
+print(f"  {verdict(rps >= 1000)}: {rps:.0f} events/s acknowledged (goal >= 1000)")
+print(f"  {verdict(ms < 25)}: ack p99 {ms:.2f} ms (goal < 25 ms)")
+print(f"  {verdict(non2xx == 0 and one['stored'] > 0)}: none refused, every acknowledged event stored ({one['stored']} distinct)")
+applied = sum(one["statuses"].get(s, 0) for s in ("processed", "stale"))
+print(f"  one replica applied {one['rate']}/s over {one['span_s']} s: {one['statuses']}")
+print(f"  {verdict(applied == one['stored'] and one['not_newest'] == 0)}: every event applied or stale, every subscription in its newest state ({one['not_newest']} not)")
+if store == "postgres":
+    print(f"  {verdict((one['rate'] or 0) >= 1000)}: one replica applies {one['rate']} events/s (goal >= 1000)")
+if two:
+    two = json.loads(two)
+    applied = sum(two["statuses"].get(s, 0) for s in ("processed", "stale"))
+    print(f"  two replicas applied {two['rate']}/s over {two['span_s']} s: {two['statuses']}")
+    print(f"  {verdict((two['rate'] or 0) > (one['rate'] or 0))}: two replicas apply more than one ({two['rate']} vs {one['rate']})")
+    print(f"  {verdict(applied == two['stored'] and two['not_newest'] == 0)}: every event applied or stale, every subscription in its newest state ({two['not_newest']} not)")
 PY
+done

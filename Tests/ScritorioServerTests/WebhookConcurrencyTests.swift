@@ -32,10 +32,10 @@ struct WebhookConcurrencyTests {
             payload: body, occurredAt: at, receivedAt: Date())
     }
 
-    static func processor(_ database: Database, workers: Int, batch: Int = 200) -> WebhookProcessor {
+    static func processor(_ database: Database, workers: Int, batch: Int = 200, together: Int = 8) -> WebhookProcessor {
         WebhookProcessor(
             database: database, applier: BillingApplier(catalog: .sandbox, grace: 7 * 86_400), now: { Date() },
-            logger: Logger(label: "test"), batchSize: batch, workers: workers, maxAttempts: 2)
+            logger: Logger(label: "test"), batchSize: batch, eventsPerTransaction: together, workers: workers, maxAttempts: 2)
     }
 
     /// Stores `users` × `steps` events, stored step by step across users (not in the order they happened), and
@@ -109,6 +109,39 @@ struct WebhookConcurrencyTests {
             // Another replica may apply a user's newer event first; the older one is then recorded as stale.
             #expect((counts["processed"] ?? 0) + (counts["stale"] ?? 0) == 300 && counts.count <= 2, "\(counts)")
             try await Self.expectNewestState(users: users, on: databases[0])
+        }
+    }
+
+    @Test("one event of a shared transaction fails: the others are applied, only it counts an attempt", arguments: TestStores.kinds)
+    func oneFailureInAGroup(kind: StoreKind) async throws {
+        try await TestStores.with(kind) { database in
+            let users = (0..<10).map { _ in UserID.random() }
+            for (index, user) in users.enumerated() {
+                let event = Self.event(user: index, step: 0, userID: user)
+                #expect(try await database.writeOne { try await WebhookEventRepository.insert(event, on: $0) })
+            }
+            // The store itself refuses user 3's subscription, as a failing write would.
+            let refused = "sub_01conc\(Self.padded(3))"
+            try await database.transaction { db in
+                if db.kind == .postgres {
+                    try await db.sql.raw("""
+                        CREATE FUNCTION refuse_subscription() RETURNS trigger AS $$ BEGIN
+                        IF NEW.provider_subscription_id = '\(unsafeRaw: refused)' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                        RETURN NEW; END $$ LANGUAGE plpgsql
+                        """).run()
+                    try await db.sql.raw("CREATE TRIGGER refuse BEFORE INSERT ON subscriptions FOR EACH ROW EXECUTE FUNCTION refuse_subscription()").run()
+                } else {
+                    try await db.sql.raw("""
+                        CREATE TRIGGER refuse BEFORE INSERT ON subscriptions WHEN NEW.provider_subscription_id = '\(unsafeRaw: refused)'
+                        BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
+                        """).run()
+                }
+            }
+            #expect(try await Self.processor(database, workers: 1, together: 8).drainOnce() == 10)
+            let counts = try await database.read { try await WebhookQueue.statusCounts(on: $0) }
+            #expect(counts == ["processed": 9, "retry": 1], "\(counts)")
+            let failed = try await database.read { try await WebhookQueue.list(statuses: [.retry], limit: 10, on: $0) }
+            #expect(failed.map(\.eventID) == ["evt_01conc\(Self.padded(300))"] && failed.first?.attempts == 1)
         }
     }
 }

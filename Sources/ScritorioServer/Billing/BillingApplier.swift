@@ -221,15 +221,21 @@ struct BillingApplier: Sendable {
         }
         // A subscription's first order may have granted access before the subscription itself was known; once it
         // is, the subscription alone decides (a cancelled subscription must not live on through its order).
-        let covered = try await BillingRepository.ordersCoveredBySubscriptions(of: user, on: db)
-        for grant in try await BillingRepository.grants(of: user, on: db) where grant.revokedAt == nil {
-            if case .order(let id) = grant.source, covered.contains(id) {
-                var revoked = grant
-                revoked.revokedAt = now
-                try await BillingRepository.saveGrant(revoked, userID: user, now: now, on: db)
+        // The grants are read once: the plan is computed from this list with the revocations made here applied.
+        var grants = try await BillingRepository.grants(of: user, on: db)
+        let orderGrants = grants.indices.filter { index in
+            if grants[index].revokedAt == nil, case .order = grants[index].source { return true }
+            return false
+        }
+        if !orderGrants.isEmpty {
+            let covered = try await BillingRepository.ordersCoveredBySubscriptions(of: user, on: db)
+            for index in orderGrants {
+                guard case .order(let id) = grants[index].source, covered.contains(id) else { continue }
+                grants[index].revokedAt = now
+                try await BillingRepository.saveGrant(grants[index], userID: user, now: now, on: db)
             }
         }
-        let plan = EntitlementSet.plan(for: try await BillingRepository.grants(of: user, on: db), at: now)
+        let plan = EntitlementSet.plan(for: grants, at: now)
         try await BillingRepository.setMemberPlan(userID: user, plan: plan, now: now, on: db)
     }
 }

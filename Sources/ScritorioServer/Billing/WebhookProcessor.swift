@@ -21,6 +21,8 @@ struct WebhookProcessor: Service {
     let logger: Logger
     var interval: Duration = .milliseconds(250)
     var batchSize = 200
+    /// Events (touching nothing in common) applied in one transaction.
+    var eventsPerTransaction = 8
     /// Events applied at once. A single SQLite writer gains little from more than a couple.
     var workers = 1
     var maxAttempts = 8
@@ -66,7 +68,8 @@ struct WebhookProcessor: Service {
             return Job(event: event, decoded: decoded, keys: keys)
         }[...]
         let parallel = max(1, workers)
-        return await withTaskGroup(of: Set<String>.self) { group in
+        let together = max(1, eventsPerTransaction)
+        return await withTaskGroup(of: (keys: Set<String>, count: Int).self) { group in
             var handled = 0
             var running = 0
             var busy: Set<String> = []
@@ -76,30 +79,36 @@ struct WebhookProcessor: Service {
                     waiting = []
                     try? await database.transaction { db in try await WebhookQueue.release(ids: rest, on: db) }
                 }
-                // Start every job whose keys are free, in order; a job that must wait holds its keys for the jobs
-                // after it, so events of one user keep the provider's order.
+                // Start every job whose keys are free, in order, up to `together` in one transaction; a job that
+                // must wait holds its keys for the jobs after it, so events of one user keep the provider's order.
                 var blocked = busy
                 var index = waiting.startIndex
                 while running < parallel, index < waiting.endIndex {
-                    let job = waiting[index]
-                    if job.keys.isDisjoint(with: blocked) {
-                        waiting.remove(at: index)
-                        busy.formUnion(job.keys)
-                        blocked.formUnion(job.keys)
-                        running += 1
-                        group.addTask {
-                            await process(job)
-                            return job.keys
+                    var jobs: [Job] = []
+                    var keys: Set<String> = []
+                    while jobs.count < together, index < waiting.endIndex {
+                        let job = waiting[index]
+                        if job.keys.isDisjoint(with: blocked) {
+                            waiting.remove(at: index)
+                            jobs.append(job)
+                            keys.formUnion(job.keys)
+                        } else {
+                            index += 1
                         }
-                    } else {
                         blocked.formUnion(job.keys)
-                        index += 1
+                    }
+                    guard !jobs.isEmpty else { break }
+                    busy.formUnion(keys)
+                    running += 1
+                    group.addTask {
+                        await process(jobs)
+                        return (keys, jobs.count)
                     }
                 }
                 guard let done = await group.next() else { break }
                 running -= 1
-                handled += 1
-                busy.subtract(done)
+                handled += done.count
+                busy.subtract(done.keys)
             }
             return handled
         }
@@ -130,13 +139,41 @@ struct WebhookProcessor: Service {
         }
     }
 
+    /// Applies `jobs` (events that touch nothing in common) in one transaction, which saves a commit and the
+    /// transaction's set-up per event. If any of them fails, the transaction is undone and each is applied on its
+    /// own, so only the failing one counts an attempt.
+    private func process(_ jobs: [Job]) async {
+        var readable: [(job: Job, decoded: Decoded)] = []
+        for job in jobs {
+            if case .success(let decoded) = job.decoded { readable.append((job, decoded)) } else { await process(job) }
+        }
+        guard readable.count > 1 else {
+            for item in readable { await process(item.job) }
+            return
+        }
+        let at = now()
+        let keys = readable.reduce(into: Set<String>()) { $0.formUnion($1.job.keys) }
+        let together = readable
+        do {
+            let outcomes = try await database.transaction(redoable: true) { db in
+                try await WebhookQueue.lock(keys: keys, on: db)
+                var outcomes: [(ClaimedWebhookEvent, BillingApplier.Outcome)] = []
+                for item in together { outcomes.append((item.job.event, try await apply(item.job.event, item.decoded, at: at, on: db))) }
+                return outcomes
+            }
+            for (event, outcome) in outcomes { report(event, outcome) }
+        } catch {
+            for item in readable { await process(item.job) }
+        }
+    }
+
     private func process(_ job: Job) async {
         let event = job.event
         let at = now()
-        let decodedEvent: Decoded
+        let decoded: Decoded
         switch job.decoded {
-        case .success(let decoded):
-            decodedEvent = decoded
+        case .success(let value):
+            decoded = value
         case .failure(let error):
             // The stored bytes are what the provider signed and they never change: reading them again cannot succeed,
             // so the event is parked at once with the reason, for an operator (`scritorio admin events`), instead of
@@ -151,29 +188,12 @@ struct WebhookProcessor: Service {
             return
         }
         do {
-            let decoded = decodedEvent.event
-            let (first, then, refused) = (decodedEvent.before, decodedEvent.after, decodedEvent.otherMode)
             let keys = job.keys
-            try await database.transaction(redoable: true) { db in
+            let outcome = try await database.transaction(redoable: true) { db in
                 try await WebhookQueue.lock(keys: keys, on: db)
-                var outcome = BillingApplier.Outcome.wrongMode
-                if !refused {
-                    for extra in first { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
-                    outcome = try await applier.apply(decoded, now: at, linkedUser: event.linkedUserID, on: db)
-                    for extra in then { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
-                }
-                let (status, user): (WebhookEventStatus, UserID?) = switch outcome {
-                case .applied(let user): (.processed, user)
-                case .stale: (.stale, nil)
-                case .ignored: (.ignored, nil)
-                case .orphan: (.orphan, nil)
-                case .wrongMode: (.wrongMode, nil)
-                }
-                if case .wrongMode = outcome {
-                    logger.error("webhook event refused: it belongs to the other mode", metadata: ["event_id": "\(event.eventID)"])
-                }
-                try await WebhookQueue.finish(id: event.id, status: status, userID: user, now: at, on: db)
+                return try await apply(event, decoded, at: at, on: db)
             }
+            report(event, outcome)
         } catch {
             let attempts = event.attempts + 1
             let delay = min(pow(2, Double(attempts)) * 5, 3600)
@@ -185,6 +205,32 @@ struct WebhookProcessor: Service {
                 try await WebhookQueue.fail(
                     id: event.id, error: "\(error)", attempts: attempts, nextAttempt: at.addingTimeInterval(delay), park: park, on: db)
             }
+        }
+    }
+
+    /// Applies one event inside the caller's transaction and records its outcome there.
+    private func apply(_ event: ClaimedWebhookEvent, _ decoded: Decoded, at: Date, on db: SQLConnection) async throws -> BillingApplier.Outcome {
+        var outcome = BillingApplier.Outcome.wrongMode
+        if !decoded.otherMode {
+            for extra in decoded.before { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
+            outcome = try await applier.apply(decoded.event, now: at, linkedUser: event.linkedUserID, on: db)
+            for extra in decoded.after { _ = try await applier.apply(extra, now: at, linkedUser: event.linkedUserID, on: db) }
+        }
+        let (status, user): (WebhookEventStatus, UserID?) = switch outcome {
+        case .applied(let user): (.processed, user)
+        case .stale: (.stale, nil)
+        case .ignored: (.ignored, nil)
+        case .orphan: (.orphan, nil)
+        case .wrongMode: (.wrongMode, nil)
+        }
+        try await WebhookQueue.finish(id: event.id, status: status, userID: user, now: at, on: db)
+        return outcome
+    }
+
+    /// Logs what an operator must hear about, once the outcome is committed.
+    private func report(_ event: ClaimedWebhookEvent, _ outcome: BillingApplier.Outcome) {
+        if case .wrongMode = outcome {
+            logger.error("webhook event refused: it belongs to the other mode", metadata: ["event_id": "\(event.eventID)"])
         }
     }
 }

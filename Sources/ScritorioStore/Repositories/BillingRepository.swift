@@ -196,7 +196,11 @@ public enum BillingRepository {
 
     /// Sets the member's plan, creating the free member first if the user never called member-init.
     public static func setMemberPlan(userID: UserID, plan: MemberPlan, now: Date, on db: SQLConnection) async throws {
-        try await MemberRepository.initFree(userID: userID, now: now, on: db)
+        // Most recomputes leave the plan as it is: one read then, instead of creating-if-missing and updating.
+        let stored = try await db.sql.raw("SELECT plan FROM members WHERE id = \(bind: userID.rawValue)").first()
+            .map { try $0.decode(column: "plan", as: String.self) }
+        if stored == plan.rawValue { return }
+        if stored == nil { try await MemberRepository.initFree(userID: userID, now: now, on: db) }
         try await db.sql.raw("""
             UPDATE members SET plan = \(bind: plan.rawValue), updated_at = \(bind: now)
             WHERE id = \(bind: userID.rawValue) AND plan <> \(bind: plan.rawValue)
