@@ -47,4 +47,34 @@ struct MeRepositoryTests {
             #expect(!ended.session && ended.user && endedMe.user != nil)
         }
     }
+
+    @Test("SQLite keeps the last read per reader until anyone commits, in this process or another; PostgreSQL reads it prepared", arguments: TestStores.kinds)
+    func snapshotCache(kind: StoreKind) async throws {
+        try await TestStores.withReplicas(kind, count: 2) { databases in
+            let (database, other) = (databases[0], databases[1])
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            let user = UserID.random()
+            _ = try await database.transaction { try await MemberRepository.initFree(userID: user, now: t0, on: $0) }
+            let cache = MeSnapshotCache()
+            func plan() async throws -> MemberPlan? {
+                try await MeRepository.load(userID: user, now: t0, from: database, cache: cache).member?.plan
+            }
+            // Twice on each of the two readers: the second read on each is served from the cache.
+            for _ in 0..<4 { #expect(try await plan() == .free) }
+            #expect(cache.hits == (kind == .sqlite ? 2 : 0))
+            // A commit through another handle on the store (another process, as far as SQLite knows) ...
+            try await other.transaction { try await BillingRepository.setMemberPlan(userID: user, plan: .pro, now: t0, on: $0) }
+            for _ in 0..<2 { #expect(try await plan() == .pro) }
+            // ... and through this one's own writer are both seen at once.
+            try await database.transaction { try await BillingRepository.setMemberPlan(userID: user, plan: .free, now: t0, on: $0) }
+            for _ in 0..<2 { #expect(try await plan() == .free) }
+            #expect(cache.hits == (kind == .sqlite ? 2 : 0))
+            // Counters of a day that ended read as zero even when the row comes from the cache.
+            try await database.writeOne { try await $0.sql.raw("UPDATE members SET words_today = 5 WHERE id = \(bind: user.rawValue)").run() }
+            for _ in 0..<4 { #expect(try await MeRepository.load(userID: user, now: t0, from: database, cache: cache).member?.counters.wordsToday == 5) }
+            let nextDay = try await MeRepository.load(userID: user, now: t0.addingTimeInterval(2 * 86_400), from: database, cache: cache)
+            #expect(nextDay.member?.counters.wordsToday == 0)
+            #expect(cache.hits == (kind == .sqlite ? 5 : 0))
+        }
+    }
 }

@@ -9,6 +9,8 @@ import ScritorioStore
 /// ids in bodies or queries are ignored.
 struct MembersController: Sendable {
     let database: Database
+    /// SQLite: `/v1/me` rows served again while nothing was committed since they were read.
+    let meCache = MeSnapshotCache()
     let now: @Sendable () -> Date
 
     var functions: RouteCollection<AuthenticatedContext> {
@@ -62,7 +64,7 @@ struct MembersController: Sendable {
     @Sendable func me(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<MeResponse> {
         let identity = context.identity
         let now = self.now()
-        let snapshot = try await database.read { db in try await MeRepository.load(userID: identity.userID, now: now, on: db) }
+        let snapshot = try await MeRepository.load(userID: identity.userID, now: now, from: database, cache: meCache)
         let userDTO = if let user = snapshot.user {
             MeUserDTO(
                 id: user.id.description, email: user.email, emailConfirmedAt: user.emailConfirmedAt.map(WireDate.format),
