@@ -7,7 +7,7 @@
 # `scritorio serve` on 127.0.0.1, signs up a user, and measures GET /health and
 # GET /v1/me with wrk (-t2 -c32, BENCH_SECONDS per endpoint, default 10, after
 # a 2 s warm-up). Prints req/s and p99 latency plus PASS/FAIL against the goals
-#   /v1/me req/s >= 0.5 x /health req/s      and      /v1/me p99 < 5 ms
+#   /v1/me req/s >= 0.5 x /health req/s      and      /v1/me p99 <= 1.5 x /health p99
 # Exits 0 when the report was produced, whether or not the goals are met.
 #
 # Environment:
@@ -26,7 +26,8 @@ BENCH_STORES=${BENCH_STORES:-sqlite postgres}
 WRK_ARGS=(-t2 -c32)
 PUBLISHABLE_KEY=sb_publishable_bench
 GOAL_RATIO=0.5
-GOAL_P99_MS=5
+# /v1/me's p99 at most this many times /health's p99 in the same run (absolute times move with the host's load).
+GOAL_P99_RATIO=1.5
 
 section() { printf '\n==> [%s] %s\n' "$(date '+%H:%M:%S')" "$*"; }
 log() { printf '%s\n' "$*" >&2; }
@@ -271,7 +272,7 @@ for store in $BENCH_STORES; do
 done
 
 echo
-echo "Goals: /v1/me req/s >= ${GOAL_RATIO} x /health req/s; /v1/me p99 < ${GOAL_P99_MS} ms"
+echo "Goals: /v1/me req/s >= ${GOAL_RATIO} x /health req/s; /v1/me p99 <= ${GOAL_P99_RATIO} x /health p99"
 fails=0
 for store in $BENCH_STORES; do
     h=${RPS[$store/health]:-nan}
@@ -289,10 +290,12 @@ for store in $BENCH_STORES; do
         echo "FAIL $store: /v1/me ÷ /health req/s = $ratio (goal >= $GOAL_RATIO)"
         fails=$((fails + 1))
     fi
-    if awk -v p="$p" -v g="$GOAL_P99_MS" 'BEGIN { exit !(p < g) }'; then
-        echo "PASS $store: /v1/me p99 = $p ms (goal < $GOAL_P99_MS ms)"
+    hp=${P99[$store/health]:-nan}
+    p99ratio=$(awk -v p="$p" -v h="$hp" 'BEGIN { if (h > 0) printf "%.2f", p / h; else print "nan" }')
+    if awk -v r="$p99ratio" -v g="$GOAL_P99_RATIO" 'BEGIN { exit !(r <= g) }'; then
+        echo "PASS $store: /v1/me p99 $p ms = $p99ratio x /health p99 $hp ms (goal <= $GOAL_P99_RATIO x)"
     else
-        echo "FAIL $store: /v1/me p99 = $p ms (goal < $GOAL_P99_MS ms)"
+        echo "FAIL $store: /v1/me p99 $p ms = $p99ratio x /health p99 $hp ms (goal <= $GOAL_P99_RATIO x)"
         fails=$((fails + 1))
     fi
     for key in health me; do

@@ -92,6 +92,17 @@ for STORE in $STORES; do
     drain 2
     RESULT[$STORE/b]=$(python3 Benchmarks/webhooks_check.py report "$STORE" "$DSN" b)
     echo "two replicas: ${RESULT[$STORE/b]}"
+    # The floor: PostgreSQL alone running the statements one applied event costs (Benchmarks/webhook_floor.sql),
+    # from pgbench (a C client) with 8 connections, as sent today (each statement parsed and planned) and prepared.
+    PGBENCH=$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -rV | head -1 || true)
+    PGBENCH=${PGBENCH:-$(command -v pgbench || true)}
+    for protocol in simple prepared; do
+      if [[ -n "$PGBENCH" ]]; then
+        RESULT[$STORE/floor-$protocol]=$("$PGBENCH" -h 127.0.0.1 -p "$PG_PORT" -U postgres -n -c 8 -j 2 -T "$SECONDS_RUN" \
+          -M "$protocol" -f Benchmarks/webhook_floor.sql scritorio_bench 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')
+      fi
+      echo "floor ($protocol): ${RESULT[$STORE/floor-$protocol]:-not measured} events/s"
+    done
     bash scripts/postgres.sh stop "$PG_DIR" >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; PG_DIR=""
   fi
 done
@@ -99,9 +110,11 @@ done
 echo
 echo "==> Results (events per second; one run each)"
 for STORE in $STORES; do
-  python3 - "$STORE" "$WORK/wrk-$STORE-a.txt" "${RESULT[$STORE/a]}" "${RESULT[$STORE/b]:-}" <<'PY'
+  python3 - "$STORE" "$WORK/wrk-$STORE-a.txt" "${RESULT[$STORE/a]}" "${RESULT[$STORE/b]:-}" \
+    "${RESULT[$STORE/floor-simple]:-}" "${RESULT[$STORE/floor-prepared]:-}" <<'PY'
 import json, re, sys
 store, wrk, one, two = sys.argv[1], open(sys.argv[2]).read(), json.loads(sys.argv[3]), sys.argv[4]
+floor_simple, floor_prepared = (float(x) if x else None for x in sys.argv[5:7])
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk).group(1))
 p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", wrk, re.M)
 ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
@@ -117,6 +130,9 @@ print(f"  one replica applied {one['rate']}/s over {one['span_s']} s: {one['stat
 print(f"  {verdict(applied == one['stored'] and one['not_newest'] == 0)}: every event applied or stale, every subscription in its newest state ({one['not_newest']} not)")
 if store == "postgres":
     print(f"  {verdict((one['rate'] or 0) >= 1000)}: one replica applies {one['rate']} events/s (goal >= 1000)")
+    if floor_simple:
+        print(f"  floor: PostgreSQL alone runs one event's statements {floor_simple:.0f}/s as sent (parsed each time), "
+              f"{floor_prepared or 0:.0f}/s prepared; one replica = {(one['rate'] or 0) / floor_simple:.2f} x the first")
 if two:
     two = json.loads(two)
     applied = sum(two["statuses"].get(s, 0) for s in ("processed", "stale"))
