@@ -38,6 +38,16 @@ struct WebhookConcurrencyTests {
             logger: Logger(label: "test"), batchSize: batch, eventsPerTransaction: together, workers: workers, maxAttempts: 2)
     }
 
+    /// Runs `processor` until a pass finds nothing due; returns how many events it handled.
+    static func drain(_ processor: WebhookProcessor) async throws -> Int {
+        var handled = 0
+        while true {
+            let count = try await processor.drainOnce()
+            if count == 0 { return handled }
+            handled += count
+        }
+    }
+
     /// Stores `users` × `steps` events, stored step by step across users (not in the order they happened), and
     /// returns the users.
     static func store(users: Int, on database: Database) async throws -> [UserID] {
@@ -70,14 +80,7 @@ struct WebhookConcurrencyTests {
         try await TestStores.with(kind) { database in
             let users = try await Self.store(users: 40, on: database)
             // Batches of 64 split some users' runs of events between two batches.
-            let processor = Self.processor(database, workers: 8, batch: 64)
-            var handled = 0
-            while true {
-                let count = try await processor.drainOnce()
-                if count == 0 { break }
-                handled += count
-            }
-            #expect(handled == 200)
+            #expect(try await Self.drain(Self.processor(database, workers: 8, batch: 64)) == 200)
             let counts = try await database.read { try await WebhookQueue.statusCounts(on: $0) }
             #expect(counts == ["processed": 200], "an event applied before an older one of its user is stale: \(counts)")
             try await Self.expectNewestState(users: users, on: database)
@@ -90,16 +93,7 @@ struct WebhookConcurrencyTests {
             let users = try await Self.store(users: 60, on: databases[0])
             let handled = try await withThrowingTaskGroup(of: Int.self) { group in
                 for database in databases {
-                    group.addTask {
-                        let processor = Self.processor(database, workers: 4, batch: 50)
-                        var handled = 0
-                        while true {
-                            let count = try await processor.drainOnce()
-                            if count == 0 { break }
-                            handled += count
-                        }
-                        return handled
-                    }
+                    group.addTask { try await Self.drain(Self.processor(database, workers: 4, batch: 50)) }
                 }
                 return try await group.reduce(0, +)
             }
