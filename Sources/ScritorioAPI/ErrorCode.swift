@@ -6,6 +6,7 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case emailNotConfirmed = "email_not_confirmed"
     case userAlreadyExists = "user_already_exists"
     case emailExists = "email_exists"
+    case signupDisabled = "signup_disabled"
     case weakPassword = "weak_password"
     case samePassword = "same_password"
     case validationFailed = "validation_failed"

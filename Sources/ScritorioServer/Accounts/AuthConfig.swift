@@ -9,6 +9,8 @@ struct AuthConfig: Sendable {
     var otpLifetime: TimeInterval
     var flowStateLifetime: TimeInterval
     var autoconfirm: Bool
+    /// No new accounts (`SCRITORIO_AUTH_DISABLE_SIGNUP`).
+    var disableSignup: Bool
     var skipNonceCheck: Bool
     /// The Google client ids ID tokens may be issued for (the sandbox's when none is configured there).
     var effectiveGoogleClientIDs: [String]
@@ -26,7 +28,8 @@ extension AppConfig {
     var auth: AuthConfig {
         AuthConfig(
             passwordMinLength: passwordMinLength, accessTokenLifetime: accessTokenLifetime, refreshReuseInterval: refreshReuseInterval,
-            otpLifetime: otpLifetime, flowStateLifetime: flowStateLifetime, autoconfirm: autoconfirm, skipNonceCheck: skipNonceCheck,
+            otpLifetime: otpLifetime, flowStateLifetime: flowStateLifetime, autoconfirm: autoconfirm, disableSignup: disableSignup,
+            skipNonceCheck: skipNonceCheck,
             effectiveGoogleClientIDs: effectiveGoogleClientIDs, rateLimits: rateLimits, issuer: issuer, baseURL: baseURL,
             siteURL: siteURL, redirectAllowList: redirectAllowList)
     }

@@ -51,6 +51,8 @@ struct AuthController: Sendable {
     }
 
     @Sendable func signUp(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // GoTrue refuses before it reads the body.
+        if auth.config.disableSignup { throw APIError.signupDisabled }
         let body = try await JSONBody.decode(SignUpRequest.self, from: request, context: context)
         switch try await auth.signUp(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context)) {
         case .session(let session): return try JSONResponse(session).response(from: request, context: context)
@@ -147,7 +149,7 @@ struct AuthController: Sendable {
     @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AuthSettings> {
         JSONResponse(AuthSettings(
             external: ["email": true, "phone": false, "google": !auth.config.effectiveGoogleClientIDs.isEmpty],
-            disable_signup: false, mailer_autoconfirm: auth.config.autoconfirm, phone_autoconfirm: false, sms_provider: ""))
+            disable_signup: auth.config.disableSignup, mailer_autoconfirm: auth.config.autoconfirm, phone_autoconfirm: false, sms_provider: ""))
     }
 
     static func redirect(to location: String) -> Response {

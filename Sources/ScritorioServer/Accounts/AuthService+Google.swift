@@ -121,6 +121,8 @@ extension AuthService {
                              lastSignInAt: now, createdAt: now, updatedAt: now), on: db)
             return user
         }
+        // A new account, as GoTrue decides `CreateAccount`: refused first when sign-ups are off.
+        if config.disableSignup { throw APIError.signupDisabled }
         if !verified, try await UserRepository.find(email: email, on: db) != nil {
             throw APIError(.unprocessableContent, .emailExists, "A user with this email address has already been registered")
         }

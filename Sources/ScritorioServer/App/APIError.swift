@@ -57,6 +57,9 @@ public struct APIError: Error, Sendable {
         return error
     }
 
+    /// GoTrue's answer when sign-ups are off (`SCRITORIO_AUTH_DISABLE_SIGNUP`).
+    static let signupDisabled = APIError(.unprocessableContent, .signupDisabled, "Signups not allowed for this instance")
+
     static func oauth(_ description: String, error: String = "invalid request", code: ErrorCode = .validationFailed) -> APIError {
         var apiError = APIError(.badRequest, code, description)
         apiError.oauthError = error

@@ -41,6 +41,7 @@ extension AppConfig {
         config.databaseURL = value("DATABASE_URL")
         config.publishableKey = value("SCRITORIO_PUBLISHABLE_KEY")
         config.autoconfirm = flag("SCRITORIO_AUTH_AUTOCONFIRM")
+        config.disableSignup = flag("SCRITORIO_AUTH_DISABLE_SIGNUP")
         config.externalURL = try url("SCRITORIO_EXTERNAL_URL")
         config.siteURL = try url("SCRITORIO_SITE_URL")
         config.redirectAllowList = env.list("SCRITORIO_REDIRECT_ALLOW_LIST")

@@ -51,6 +51,9 @@ public struct AppConfig: Sendable {
     public var publishableKey: String?
     public var authMode = AuthMode.builtIn
     public var autoconfirm = false
+    /// `SCRITORIO_AUTH_DISABLE_SIGNUP`: no new accounts through `/signup` or a first ID-token sign-in (GoTrue's
+    /// `GOTRUE_DISABLE_SIGNUP`); existing accounts sign in as before.
+    public var disableSignup = false
     /// The URL clients reach Scritorio at; email links point here. Defaults to `http://host:port`.
     public var externalURL: String?
     /// Where email links land when no allowed `redirect_to` is given.
