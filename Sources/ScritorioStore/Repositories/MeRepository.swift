@@ -50,7 +50,7 @@ public enum MeRepository {
     /// reader when nothing was committed since (`cache`), else one statement.
     public static func load(userID: UserID, now: Date, from database: Database, cache: MeSnapshotCache? = nil) async throws -> MeSnapshot {
         if let rows = try await database.preparedRows(Prepared(userID: userID.rawValue)) {
-            return try rows.first.map { try decode($0, userID: userID, now: now) } ?? MeSnapshot(user: nil, profile: nil, member: nil)
+            return try rows.first.map { try decodeRaw($0, userID: userID).current(now: now) } ?? MeSnapshot(user: nil, profile: nil, member: nil)
         }
         return try await database.readStamped { db, stamp in
             if let stamp, let cached = cache?.snapshot(userID, stamp: stamp) { return cached.current(now: now) }
@@ -73,10 +73,6 @@ public enum MeRepository {
             """).first()
         else { return StoredMe(user: nil, profile: nil, member: nil, anchor: nil) }
         return try decodeRaw(row, userID: userID)
-    }
-
-    static func decode(_ row: any SQLRow, userID: UserID, now: Date) throws -> MeSnapshot {
-        try decodeRaw(row, userID: userID).current(now: now)
     }
 
     static func decodeRaw(_ row: any SQLRow, userID: UserID) throws -> StoredMe {
@@ -103,7 +99,7 @@ public enum MeRepository {
 }
 
 /// The rows as stored, before the member's counters are read as of a moment.
-public struct StoredMe: Sendable {
+struct StoredMe: Sendable {
     var user: AuthUser?
     var profile: Profile?
     var member: Member?
@@ -116,8 +112,8 @@ public struct StoredMe: Sendable {
 
 /// The last `/v1/me` rows read per user on SQLite, each with the reader and change counter it was read at
 /// (`Database.readStamped`): served again only while that reader's counter has not moved, so any commit by
-/// anyone (this server, another process on the file) makes every entry stale at once. Bounded: the oldest
-/// entries go first.
+/// anyone (this server, another process on the file) makes every entry stale at once. Bounded: at `capacity`
+/// entries it starts over empty.
 public final class MeSnapshotCache: Sendable {
     /// Per user and reader: each reader has its own counter.
     private struct Key: Hashable {
