@@ -43,9 +43,45 @@ extension API {
         /// `POST /auth/v1/callback`: the provider's `form_post` back. Not served yet, as ``callback``.
         public static let callbackPost = Endpoint<OpaqueBody, NoBody>(.post, .auth, "callback")
 
+        /// `POST /auth/v1/otp`: emails a magic link and a 6-digit code (`{}`).
+        public static let otp = Endpoint<OTPRequest, EmptyBody>(.post, .auth, "otp")
+        /// `GET /auth/v1/reauthenticate`: emails a code that a password change may require as its `nonce`.
+        public static let reauthenticate = Endpoint<NoBody, EmptyBody>(.get, .auth, "reauthenticate")
+        /// `POST /auth/v1/factors`: enrols a TOTP factor.
+        public static let enrollFactor = Endpoint<EnrollFactorRequest, EnrollFactorResponse>(.post, .auth, "factors")
+        /// `POST /auth/v1/factors/{id}/challenge`.
+        public static let challengeFactor = Endpoint<ChallengeFactorRequest, ChallengeFactorResponse>(.post, .auth, "factors/:factor_id/challenge")
+        /// `POST /auth/v1/factors/{id}/verify`: a session at `aal2`.
+        public static let verifyFactor = Endpoint<VerifyFactorRequest, SessionResponse>(.post, .auth, "factors/:factor_id/verify")
+        /// `DELETE /auth/v1/factors/{id}`.
+        public static let unenrollFactor = Endpoint<NoBody, FactorIDResponse>(.delete, .auth, "factors/:factor_id")
+        /// `POST /auth/v1/sso`: SAML, which Scritorio does not offer (404 `saml_provider_disabled`).
+        public static let sso = Endpoint<OpaqueBody, NoBody>(.post, .auth, "sso")
+        /// `POST /auth/v1/invite` (service role): creates the account and mails an invitation.
+        public static let invite = Endpoint<InviteRequest, UserResponse>(.post, .auth, "invite")
+        /// `GET /auth/v1/admin/users?page&per_page` (service role).
+        public static let adminUsers = Endpoint<NoBody, AdminUserList>(.get, .auth, "admin/users")
+        /// `POST /auth/v1/admin/users` (service role).
+        public static let adminCreateUser = Endpoint<AdminUserRequest, UserResponse>(.post, .auth, "admin/users")
+        /// `GET /auth/v1/admin/users/{id}` (service role).
+        public static let adminUser = Endpoint<NoBody, UserResponse>(.get, .auth, "admin/users/:user_id")
+        /// `PUT /auth/v1/admin/users/{id}` (service role).
+        public static let adminUpdateUser = Endpoint<AdminUserRequest, UserResponse>(.put, .auth, "admin/users/:user_id")
+        /// `DELETE /auth/v1/admin/users/{id}` (service role): `{}`.
+        public static let adminDeleteUser = Endpoint<AdminDeleteUserRequest, EmptyBody>(.delete, .auth, "admin/users/:user_id")
+        /// `GET /auth/v1/admin/users/{id}/factors` (service role).
+        public static let adminUserFactors = Endpoint<NoBody, [FactorResponse]>(.get, .auth, "admin/users/:user_id/factors")
+        /// `DELETE /auth/v1/admin/users/{id}/factors/{factor_id}` (service role).
+        public static let adminDeleteFactor = Endpoint<NoBody, FactorResponse>(.delete, .auth, "admin/users/:user_id/factors/:factor_id")
+        /// `POST /auth/v1/admin/generate_link` (service role): a link and code without sending mail.
+        public static let generateLink = Endpoint<GenerateLinkRequest, GenerateLinkResponse>(.post, .auth, "admin/generate_link")
+
         static let routes = [
             signUp.route, token.route, user.route, updateUser.route, recover.route, resend.route, verify.route, followLink.route,
             logout.route, jwks.route, settings.route, health.route, authorize.route, callback.route, callbackPost.route,
+            otp.route, reauthenticate.route, enrollFactor.route, challengeFactor.route, verifyFactor.route, unenrollFactor.route,
+            sso.route, invite.route, adminUsers.route, adminCreateUser.route, adminUser.route, adminUpdateUser.route,
+            adminDeleteUser.route, adminUserFactors.route, adminDeleteFactor.route, generateLink.route,
         ]
 
         private static func grant(_ type: String) -> [URLQueryItem] { [URLQueryItem(name: "grant_type", value: type)] }

@@ -44,8 +44,17 @@ public struct UserResponse: Codable, Sendable, Equatable {
     public var created_at: String
     public var updated_at: String
     public var is_anonymous: Bool
+    public var invited_at: String?
+    /// The address a pending email change waits to confirm.
+    public var new_email: String?
+    public var email_change_sent_at: String?
+    public var reauthentication_sent_at: String?
+    public var banned_until: String?
+    public var deleted_at: String?
+    /// The user's MFA factors; absent when there are none, as GoTrue omits it.
+    public var factors: [FactorResponse]?
 
-    public init(_ user: AuthUser, identities: [AuthIdentity]) {
+    public init(_ user: AuthUser, identities: [AuthIdentity], factors: [MFAFactor] = []) {
         self.id = user.id.description
         self.aud = "authenticated"
         self.role = "authenticated"
@@ -61,7 +70,14 @@ public struct UserResponse: Codable, Sendable, Equatable {
         self.identities = identities.map(IdentityResponse.init)
         self.created_at = WireDate.format(user.createdAt)
         self.updated_at = WireDate.format(user.updatedAt)
-        self.is_anonymous = false
+        self.is_anonymous = user.isAnonymous
+        self.invited_at = user.invitedAt.map(WireDate.format)
+        self.new_email = user.emailChange
+        self.email_change_sent_at = user.emailChangeSentAt.map(WireDate.format)
+        self.reauthentication_sent_at = user.reauthenticationSentAt.map(WireDate.format)
+        self.banned_until = user.bannedUntil.map(WireDate.format)
+        self.deleted_at = user.deletedAt.map(WireDate.format)
+        self.factors = factors.isEmpty ? nil : factors.map(FactorResponse.init)
     }
 }
 
@@ -218,6 +234,7 @@ public struct RecoverRequest: Codable, Sendable, Equatable {
 public struct ResendRequest: Codable, Sendable, Equatable {
     public var type: String?
     public var email: String?
+    public var phone: String?
 
     /// A resend request.
     public init(type: String?, email: String?) {
@@ -234,6 +251,10 @@ public struct UpdateUserRequest: Codable, Sendable, Equatable {
     public var nonce: String?
     public var current_password: String?
     public var app_metadata: [String: JSONValue]?
+    public var phone: String?
+    /// PKCE for the email-change links (supabase clients send one with `email`).
+    public var code_challenge: String?
+    public var code_challenge_method: String?
 
     /// A user update; members left `nil` are not sent (and not changed).
     public init(

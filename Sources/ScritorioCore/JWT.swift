@@ -139,3 +139,18 @@ public struct JWTKeySet: Sendable {
         return (header, payload)
     }
 }
+
+/// HS256 with a shared secret, as Supabase's legacy `anon` and `service_role` keys are signed (header
+/// `{"alg":"HS256","typ":"JWT"}`, no `kid`). Scritorio never signs access tokens this way; this exists so a project
+/// can mint the service role's token from its own legacy secret (`scritorio keys legacy-jwt`) and tests can too.
+public enum HS256 {
+    public static func sign(_ payload: some Encodable, secret: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        let header = Base64URL.encode(try encoder.encode(JWTHeader(alg: "HS256", kid: nil)))
+        let body = Base64URL.encode(try encoder.encode(payload))
+        let input = Data("\(header).\(body)".utf8)
+        let mac = HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: Data(secret.utf8)))
+        return "\(header).\(body).\(Base64URL.encode(Data(mac)))"
+    }
+}

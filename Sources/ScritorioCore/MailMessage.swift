@@ -6,6 +6,10 @@ public struct MailMessage: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, Codable {
         case signup
         case recovery
+        case magiclink
+        case invite
+        case emailChange = "email_change"
+        case reauthentication
     }
 
     public var to: String

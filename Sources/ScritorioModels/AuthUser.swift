@@ -13,6 +13,19 @@ public struct AuthUser: Sendable, Equatable {
     public var userMetadata: [String: JSONValue]
     public var createdAt: Date
     public var updatedAt: Date
+    /// Refused sign-ins and tokens until then (the admin API's `ban_duration`).
+    public var bannedUntil: Date?
+    /// Soft-deleted (the admin API's `should_soft_delete`): kept for its records, unusable, its address freed.
+    public var deletedAt: Date?
+    /// Signed up with no credentials; converted by adding a verified email.
+    public var isAnonymous = false
+    public var invitedAt: Date?
+    /// The address an email change is waiting to confirm (`new_email` on the wire).
+    public var emailChange: String?
+    public var emailChangeSentAt: Date?
+    /// Secure email change: 1 once one of the two addresses has confirmed.
+    public var emailChangeConfirmStatus = 0
+    public var reauthenticationSentAt: Date?
 
     public init(
         id: UserID, email: String?, encryptedPassword: String?, emailConfirmedAt: Date?, confirmationSentAt: Date?,
@@ -34,6 +47,9 @@ public struct AuthUser: Sendable, Equatable {
 
     /// Whether the email has been confirmed.
     public var isConfirmed: Bool { emailConfirmedAt != nil }
+
+    /// Whether a ban is in force at `now`.
+    public func isBanned(at now: Date) -> Bool { bannedUntil.map { $0 > now } ?? false }
 
     /// `app_metadata` as GoTrue maintains it: the first provider and the list of all linked providers.
     public static func appMetadata(providers: [String]) -> [String: JSONValue] {

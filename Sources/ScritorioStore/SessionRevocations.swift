@@ -9,7 +9,7 @@ public enum SessionRevocations {
     /// The count now.
     public static var epoch: UInt64 { counter.load(ordering: .acquiring) }
 
-    static func record() {
+    public static func record() {
         counter.add(1, ordering: .releasing)
     }
 }
@@ -23,7 +23,7 @@ public enum EntitlementChanges {
     /// The count now.
     public static var epoch: UInt64 { counter.load(ordering: .acquiring) }
 
-    static func record() {
+    public static func record() {
         counter.add(1, ordering: .releasing)
     }
 }

@@ -48,6 +48,7 @@ struct Serve: AsyncParsableCommand {
             store: \(database.kind.rawValue) \(database.location)
             auth: \(config.authMode == .builtIn ? "built-in (/auth/v1)" : "supabase (external)")\(config.sandbox ? ", sandbox on (/sandbox)" : "")
             publishable key: \(key)
+            secret key: \(config.secretKey == nil ? "in \(config.dataDirectory)/secret-key (scritorio keys secret)" : "SCRITORIO_SECRET_KEY")
 
             """
         FileHandle.standardOutput.write(Data(banner.utf8))

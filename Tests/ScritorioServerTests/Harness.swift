@@ -18,6 +18,8 @@ import Synchronization
 /// and controllers, only the outside services (mail, Google) replaced by the sandbox's fakes.
 struct Harness: Sendable {
     static let key = "sb_publishable_test"
+    /// The service role's key in every test app.
+    static let secret = "sb_secret_test-0123456789abcdefghijklmnop"
 
     let client: any TestClientProtocol
     let database: Database
@@ -42,6 +44,7 @@ struct Harness: Sendable {
             var config = AppConfig()
             config.dataDirectory = directory
             config.publishableKey = key
+            config.secretKey = secret
             config.sandbox = true
             config.externalURL = "http://scritorio.test"
             config.rateLimits = config.rateLimits.scaledForTests()
@@ -93,6 +96,25 @@ struct Harness: Sendable {
         if let rawBody { body = ByteBuffer(string: rawBody) }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
         return Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
+    }
+
+    /// A request with exactly these keys: `apikey` (none when nil) and bearer, as a service-role client sends both.
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, apikeyValue: String?, bearer: String?
+    ) async throws -> Reply {
+        var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Supabase-Api-Version")!: "2024-01-01"]
+        if let apikeyValue { headers[HTTPField.Name("apikey")!] = apikeyValue }
+        if let bearer { headers[.authorization] = "Bearer \(bearer)" }
+        let body = try json.map { ByteBuffer(data: try JSONSerialization.data(withJSONObject: $0)) }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: body)
+        return Reply(status: response.status, headers: response.headers, raw: String(buffer: response.body))
+    }
+
+    /// A service-role request (the secret key as `apikey` and bearer, as supabase clients send it).
+    @discardableResult
+    func admin(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil) async throws -> Reply {
+        try await request(method, uri, json: json, apikeyValue: Self.secret, bearer: Self.secret)
     }
 
     // MARK: Flows

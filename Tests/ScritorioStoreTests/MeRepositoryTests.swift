@@ -17,7 +17,7 @@ struct MeRepositoryTests {
             let session = AuthSession(id: .random(), userID: user.id, amr: [], createdAt: t0, updatedAt: t0)
 
             let nobody = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
-            let nobodyAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
+            let nobodyAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, now: t0, on: $0) }
             #expect(nobody.user == nil && nobody.profile == nil && nobody.member == nil && !nobodyAlive.session && !nobodyAlive.user)
 
             try await database.transaction { db in
@@ -25,7 +25,7 @@ struct MeRepositoryTests {
                 try await SessionRepository.insert(session, on: db)
             }
             let bare = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
-            let bareAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
+            let bareAlive = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, now: t0, on: $0) }
             #expect(bare.user?.email == "me@example.com" && bare.user?.userMetadata == user.userMetadata)
             #expect(bareAlive.session && bareAlive.user && bare.profile == nil && bare.member == nil)
 
@@ -37,12 +37,12 @@ struct MeRepositoryTests {
             #expect(full.member == Member.newFree(id: user.id, now: t0))
             #expect(full.profile?.displayName == "Me")
 
-            let otherSession = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: .random(), on: $0) }
+            let otherSession = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: .random(), now: t0, on: $0) }
             #expect(!otherSession.session && otherSession.user)
-            let noSession = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: nil, on: $0) }
+            let noSession = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: nil, now: t0, on: $0) }
             #expect(!noSession.session && noSession.user)
             try await database.transaction { try await SessionRepository.delete(id: session.id, on: $0) }
-            let ended = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, on: $0) }
+            let ended = try await database.read { try await SessionRepository.liveness(userID: user.id, sessionID: session.id, now: t0, on: $0) }
             let endedMe = try await database.read { try await MeRepository.load(userID: user.id, now: t0, on: $0) }
             #expect(!ended.session && ended.user && endedMe.user != nil)
         }

@@ -21,6 +21,12 @@ struct AuthConfig: Sendable {
     var baseURL: String
     var siteURL: String?
     var redirectAllowList: [String]
+    /// An email change needs both addresses to confirm (`SCRITORIO_AUTH_SECURE_EMAIL_CHANGE`, on by default).
+    var secureEmailChange: Bool = true
+    /// A password change needs a reauthentication code once the session is a day old.
+    var passwordChangeNeedsReauthentication: Bool = false
+    /// `POST /signup` with no credentials makes an anonymous user.
+    var anonymousSignIns: Bool = false
 }
 
 extension AppConfig {
@@ -31,6 +37,7 @@ extension AppConfig {
             otpLifetime: otpLifetime, flowStateLifetime: flowStateLifetime, autoconfirm: autoconfirm, disableSignup: disableSignup,
             skipNonceCheck: skipNonceCheck,
             effectiveGoogleClientIDs: effectiveGoogleClientIDs, rateLimits: rateLimits, issuer: issuer, baseURL: baseURL,
-            siteURL: siteURL, redirectAllowList: redirectAllowList)
+            siteURL: siteURL, redirectAllowList: redirectAllowList, secureEmailChange: secureEmailChange,
+            passwordChangeNeedsReauthentication: passwordChangeNeedsReauthentication, anonymousSignIns: anonymousSignIns)
     }
 }

@@ -21,11 +21,13 @@ extension AuthService {
         try await checkRateLimit(config.rateLimits.token, bucket: "token", key: "email-ip:\(email):\(ip)")
         try await signInThrottle.wait(email: email)
         let user = try await database.read { db in try await UserRepository.find(email: email, on: db) }
-        guard let user, let hash = user.encryptedPassword else {
+        guard let user, user.deletedAt == nil, let hash = user.encryptedPassword else {
             _ = try await passwords.verify(password, PasswordHasher.decoyHash)
             try await signInThrottle.failed(email: email)
             throw APIError.invalidCredentials
         }
+        // GoTrue answers a ban before it checks the password.
+        if user.isBanned(at: now()) { throw APIError(.badRequest, .userBanned, "User is banned") }
         guard try await passwords.verify(password, hash) else {
             try await signInThrottle.failed(email: email)
             throw APIError.invalidCredentials
@@ -64,9 +66,10 @@ extension AuthService {
             guard let session = try await SessionRepository.find(id: stored.sessionID, on: db, forUpdate: true) else {
                 throw APIError(.badRequest, .sessionNotFound, "Invalid Refresh Token: No Valid Session Found")
             }
-            guard let user = try await UserRepository.find(id: stored.userID, on: db) else {
+            guard let user = try await UserRepository.find(id: stored.userID, on: db), user.deletedAt == nil else {
                 throw APIError.refreshTokenNotFound
             }
+            if user.isBanned(at: now) { throw APIError(.badRequest, .userBanned, "Invalid Refresh Token: User Banned") }
             let active = stored.revoked ? try await SessionRepository.activeToken(of: session.id, on: db) : nil
             let decision = RefreshDecision.decide(
                 for: PresentedRefreshToken(

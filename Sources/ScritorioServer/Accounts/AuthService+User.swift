@@ -12,7 +12,10 @@ extension AuthService {
     /// The user behind a verified token, provided the token's session still exists (`session_not_found`
     /// otherwise, even though the JWT itself has not expired).
     func currentUser(_ identity: Identity, on db: SQLConnection) async throws -> AuthUser {
-        guard let user = try await UserRepository.find(id: identity.userID, on: db) else { throw APIError.userNotFound }
+        guard let user = try await UserRepository.find(id: identity.userID, on: db), user.deletedAt == nil else {
+            throw APIError.userNotFound
+        }
+        if user.isBanned(at: now()) { throw APIError.userBanned }
         if let sessionID = identity.sessionID {
             guard try await SessionRepository.exists(id: sessionID, userID: identity.userID, on: db) else {
                 throw APIError.sessionNotFound
@@ -25,7 +28,7 @@ extension AuthService {
     func getUser(_ identity: Identity) async throws -> UserResponse {
         try await database.read { db in
             let user = try await currentUser(identity, on: db)
-            return UserResponse(user, identities: try await UserRepository.identities(of: user.id, on: db))
+            return try await userResponse(user, on: db)
         }
     }
 
@@ -60,7 +63,7 @@ extension AuthService {
             }
             user.updatedAt = now
             try await UserRepository.update(user, on: db)
-            return UserResponse(user, identities: try await UserRepository.identities(of: user.id, on: db))
+            return try await userResponse(user, on: db)
         }
     }
 

@@ -67,12 +67,18 @@ struct AuthService: Sendable {
         let claims = AccessTokenClaims(
             iss: config.issuer, sub: user.id.description, exp: iat + Int64(lifetime), iat: iat,
             email: user.email ?? "", app_metadata: user.appMetadata, user_metadata: user.userMetadata,
-            amr: session.amr, session_id: session.id.description)
+            aal: session.aal, amr: session.amr, session_id: session.id.description, is_anonymous: user.isAnonymous)
         let token = try keys.current.sign(claims)
-        let identities = try await UserRepository.identities(of: user.id, on: db)
         return SessionResponse(
             accessToken: token, expiresIn: lifetime, expiresAt: iat + Int64(lifetime), refreshToken: refreshToken,
-            user: UserResponse(user, identities: identities), weakPassword: weakPassword)
+            user: try await userResponse(user, on: db), weakPassword: weakPassword)
+    }
+
+    /// GoTrue's USER for `user`, with its identities and factors.
+    func userResponse(_ user: AuthUser, on db: SQLConnection) async throws -> UserResponse {
+        UserResponse(
+            user, identities: try await UserRepository.identities(of: user.id, on: db),
+            factors: try await MFARepository.factors(of: user.id, on: db))
     }
 
     /// Runs `body` again once if it lost a race to create the same row (two first sign-ups for one address at
@@ -156,7 +162,18 @@ struct AuthService: Sendable {
             logger.error("mail delivery failed", metadata: ["kind": "\(message.kind.rawValue)", "error": "\(error)"])
             throw APIError(
                 .serviceUnavailable, .emailSendFailed,
-                "Error sending \(message.kind == .signup ? "confirmation" : "recovery") email; the request was saved, try again shortly")
+                "Error sending \(Self.mailName(message.kind)) email; the request was saved, try again shortly")
+        }
+    }
+
+    static func mailName(_ kind: MailMessage.Kind) -> String {
+        switch kind {
+        case .signup: "confirmation"
+        case .recovery: "recovery"
+        case .magiclink: "magic link"
+        case .invite: "invite"
+        case .emailChange: "email change"
+        case .reauthentication: "reauthentication"
         }
     }
 

@@ -42,3 +42,58 @@ enum MailTemplates {
             kind: .recovery, code: code, tokenHash: tokenHash, link: link)
     }
 }
+
+extension MailTemplates {
+    static func magicLink(to email: String, code: String, tokenHash: String, link: String) -> MailMessage {
+        MailMessage(
+            to: email, subject: "Your sign-in link",
+            text: """
+                Follow this link to sign in: \(link)
+
+                Or enter this code: \(code)
+
+                If you did not ask to sign in, ignore this mail.
+                """,
+            kind: .magiclink, code: code, tokenHash: tokenHash, link: link)
+    }
+
+    static func invite(to email: String, code: String, tokenHash: String, link: String) -> MailMessage {
+        MailMessage(
+            to: email, subject: "You have been invited",
+            text: """
+                You have been invited to create an account.
+
+                Follow this link to accept: \(link)
+
+                Or enter this code: \(code)
+                """,
+            kind: .invite, code: code, tokenHash: tokenHash, link: link)
+    }
+
+    /// One of the two mails of an email change: to the new address, or (secure change) to the current one.
+    static func emailChange(to address: String, newEmail: String, code: String, tokenHash: String, link: String) -> MailMessage {
+        MailMessage(
+            to: address, subject: "Confirm your new email address",
+            text: """
+                Someone asked to change the email address of your account to \(newEmail).
+
+                Follow this link to confirm: \(link)
+
+                Or enter this code: \(code)
+
+                If it was not you, ignore this mail; the address stays as it is.
+                """,
+            kind: .emailChange, code: code, tokenHash: tokenHash, link: link)
+    }
+
+    static func reauthentication(to email: String, code: String) -> MailMessage {
+        MailMessage(
+            to: email, subject: "\(code) is your verification code",
+            text: """
+                Enter this code to confirm it is you: \(code)
+
+                If you did not ask for it, someone may know your password; change it.
+                """,
+            kind: .reauthentication, code: code, tokenHash: nil, link: nil)
+    }
+}

@@ -79,21 +79,3 @@ public struct SigningKeys: Sendable {
         JWTSigningKey(kid: stored.kid, material: .es256(try P256.Signing.PrivateKey(pemRepresentation: stored.private_key_pem)))
     }
 }
-
-/// The publishable (anon) key clients send in `apikey`: configured, or generated once and kept in the data
-/// directory.
-public enum PublishableKey {
-    public static func load(directory: String, configured: String?) throws -> String {
-        if let configured { return configured }
-        let path = directory + "/publishable-key"
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-            !existing.isEmpty
-        {
-            return existing
-        }
-        let key = "sb_publishable_" + SecretToken.random(
-            count: 32, alphabet: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        try PrivateFile.write(Data((key + "\n").utf8), to: path)
-        return key
-    }
-}

@@ -31,6 +31,10 @@ public struct APIError: Error, Sendable {
     static let otpExpired = APIError(.forbidden, .otpExpired, "Token has expired or is invalid")
     static let noAuthorization = APIError(
         .unauthorized, .noAuthorization, "This endpoint requires a valid Bearer token")
+    /// A banned user's sign-in, refresh or token.
+    static let userBanned = APIError(.forbidden, .userBanned, "User is banned")
+    /// GoTrue's `requireAdmin` refusal.
+    static let notAdmin = APIError(.forbidden, .notAdmin, "User not allowed")
     static let sessionNotFound = APIError(
         .forbidden, .sessionNotFound, "Session from session_id claim in JWT does not exist")
     static let userNotFound = APIError(.forbidden, .userNotFound, "User from sub claim in JWT does not exist")

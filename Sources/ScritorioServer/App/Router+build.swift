@@ -14,7 +14,7 @@ func buildRouter(
     config: AppConfig, dependencies: Dependencies, logger: Logger, applier: BillingApplier? = nil
 ) throws -> Router<AppRequestContext> {
     let applier = try applier ?? BillingApplier(config: config)
-    let publishableKey = try PublishableKey.load(directory: config.dataDirectory, configured: config.publishableKey)
+    let apiKeys = try APIKeys.load(config: config, now: dependencies.now)
     let router = Router(context: AppRequestContext.self)
     // What holds on every path: preflights answer anywhere, and a path no group serves is a 404 in the product
     // shape. Everything else belongs to a surface's group below.
@@ -40,8 +40,8 @@ func buildRouter(
         router: router,
         authenticator: Authenticator(
             verifier: verifier, database: dependencies.database, builtIn: config.authMode == .builtIn,
-            publishableKey: publishableKey, now: dependencies.now),
-        publishableKey: publishableKey, believeSessionsFor: config.sessionCacheSeconds)
+            keys: apiKeys, now: dependencies.now),
+        keys: apiKeys, believeSessionsFor: config.sessionCacheSeconds)
 
     HealthController(database: dependencies.database, authMode: config.authMode).register(on: router)
 
@@ -59,6 +59,7 @@ func buildRouter(
         surfaces.auth.links.addRoutes(controller.links)
         surfaces.auth.keyed.addRoutes(controller.endpoints)
         surfaces.auth.signedIn.addRoutes(controller.signedIn)
+        surfaces.auth.serviceRole.addRoutes(AuthAdminController(auth: auth).endpoints)
     }
 
     // Provider webhooks: authenticated by their signature, stored, then acknowledged.

@@ -15,6 +15,8 @@ struct Surfaces {
         let keyed: RouterGroup<AppRequestContext>
         /// Behind `apikey` and a verified token (GoTrue's user routes read the user and session themselves).
         let signedIn: RouterGroup<AuthenticatedContext>
+        /// Behind `apikey` and the service role (`ServiceRoleMiddleware`): the admin API and `/invite`.
+        let serviceRole: RouterGroup<AppRequestContext>
     }
 
     /// `/functions/v1`, the seed's Edge Functions behind Kong.
@@ -50,10 +52,10 @@ struct Surfaces {
 
     /// `believeSessionsFor`: how long a session found alive is believed on `/v1` and `/functions/v1` (0: checked on
     /// every request).
-    init(router: Router<AppRequestContext>, authenticator: Authenticator, publishableKey: String, believeSessionsFor seconds: TimeInterval) {
+    init(router: Router<AppRequestContext>, authenticator: Authenticator, keys: APIKeys, believeSessionsFor seconds: TimeInterval) {
         self.router = router
         self.authenticator = authenticator
-        let apiKey = APIKeyMiddleware<AppRequestContext>(publishableKey: publishableKey)
+        let apiKey = APIKeyMiddleware<AppRequestContext>(keys: keys)
 
         let auth = router.group(RouterPath(APISurface.auth.prefix))
             .add(middleware: SupabaseHeadersMiddleware())
@@ -61,7 +63,8 @@ struct Surfaces {
         let authKeyed = auth.group().add(middleware: apiKey).answeringNotFound()
         self.auth = Auth(
             links: auth.group(), keyed: authKeyed,
-            signedIn: Self.signedIn(authKeyed, AuthenticateMiddleware(authenticator: authenticator, liveness: .tokenOnly)))
+            signedIn: Self.signedIn(authKeyed, AuthenticateMiddleware(authenticator: authenticator, liveness: .tokenOnly)),
+            serviceRole: authKeyed.group().add(middleware: ServiceRoleMiddleware(keys: keys, authenticator: authenticator)))
 
         let functions = router.group(RouterPath(APISurface.functions.prefix))
         let functionsKeyed = functions.group().add(middleware: apiKey).answeringNotFound()

@@ -42,6 +42,18 @@ extension AppConfig {
         config.publishableKey = value("SCRITORIO_PUBLISHABLE_KEY")
         config.autoconfirm = flag("SCRITORIO_AUTH_AUTOCONFIRM")
         config.disableSignup = flag("SCRITORIO_AUTH_DISABLE_SIGNUP")
+        config.secretKey = value("SCRITORIO_SECRET_KEY")
+        if let key = config.secretKey, key.count < 32 {
+            throw ConfigError(description: "SCRITORIO_SECRET_KEY must be at least 32 characters")
+        }
+        config.legacyJWTSecret = value("SCRITORIO_JWT_SECRET")
+        if let secret = config.legacyJWTSecret, secret.utf8.count < 32 {
+            throw ConfigError(description: "SCRITORIO_JWT_SECRET must be at least 32 characters (Supabase's are 40)")
+        }
+        if value("SCRITORIO_AUTH_SECURE_EMAIL_CHANGE") != nil { config.secureEmailChange = flag("SCRITORIO_AUTH_SECURE_EMAIL_CHANGE") }
+        config.passwordChangeNeedsReauthentication = flag("SCRITORIO_AUTH_PASSWORD_CHANGE_REAUTH")
+        config.anonymousSignIns = flag("SCRITORIO_AUTH_ANONYMOUS")
+        config.mfaEncryptionKey = value("SCRITORIO_MFA_ENCRYPTION_KEY")
         config.externalURL = try url("SCRITORIO_EXTERNAL_URL")
         config.siteURL = try url("SCRITORIO_SITE_URL")
         config.redirectAllowList = env.list("SCRITORIO_REDIRECT_ALLOW_LIST")

@@ -54,6 +54,20 @@ public struct AppConfig: Sendable {
     /// `SCRITORIO_AUTH_DISABLE_SIGNUP`: no new accounts through `/signup` or a first ID-token sign-in (GoTrue's
     /// `GOTRUE_DISABLE_SIGNUP`); existing accounts sign in as before.
     public var disableSignup = false
+    /// `SCRITORIO_SECRET_KEY`: the service role's key (`sb_secret_…`); generated into the data directory when unset.
+    public var secretKey: String?
+    /// `SCRITORIO_JWT_SECRET`: a Supabase project's legacy JWT secret. Its `anon` JWT is then a publishable key and its
+    /// `service_role` JWT the service role.
+    public var legacyJWTSecret: String?
+    /// `SCRITORIO_AUTH_SECURE_EMAIL_CHANGE` (on by default): an email change needs both addresses to confirm.
+    public var secureEmailChange = true
+    /// `SCRITORIO_AUTH_PASSWORD_CHANGE_REAUTH`: a password change needs a reauthentication code (`nonce`).
+    public var passwordChangeNeedsReauthentication = false
+    /// `SCRITORIO_AUTH_ANONYMOUS`: `POST /signup` without credentials creates an anonymous user.
+    public var anonymousSignIns = false
+    /// `SCRITORIO_MFA_ENCRYPTION_KEY`: the key TOTP secrets are sealed with (base64 of 32 bytes); generated into the
+    /// data directory when unset.
+    public var mfaEncryptionKey: String?
     /// The URL clients reach Scritorio at; email links point here. Defaults to `http://host:port`.
     public var externalURL: String?
     /// Where email links land when no allowed `redirect_to` is given.

@@ -50,6 +50,7 @@ public enum Migrations {
         Migration008OrderPrice.migration,
         Migration009RateLimits.migration,
         Migration010WebhookQueueIndex.migration,
+        Migration011AuthParity.migration,
     ]
 
     /// The newest schema version this binary knows.

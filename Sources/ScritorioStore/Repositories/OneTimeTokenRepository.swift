@@ -81,6 +81,27 @@ public enum OneTimeTokenRepository {
         try await db.sql.raw("DELETE FROM auth_one_time_tokens WHERE id = \(bind: id)").run()
     }
 
+    /// Removes the user's tokens of these kinds (all kinds when empty).
+    public static func deleteAll(of userID: UserID, types: [OneTimeTokenType] = [], on db: SQLConnection) async throws {
+        if types.isEmpty {
+            try await db.sql.raw("DELETE FROM auth_one_time_tokens WHERE user_id = \(bind: userID.rawValue)").run()
+            return
+        }
+        for type in types {
+            try await db.sql.raw(
+                "DELETE FROM auth_one_time_tokens WHERE user_id = \(bind: userID.rawValue) AND token_type = \(bind: type.rawValue)"
+            ).run()
+        }
+    }
+
+    /// The user's token of this kind, if any.
+    public static func find(userID: UserID, type: OneTimeTokenType, on db: SQLConnection) async throws -> StoredOneTimeToken? {
+        try await db.sql.raw("""
+            SELECT id, user_id, token_type, token_hash, relates_to, flow_state_id, redirect_to, created_at
+            FROM auth_one_time_tokens WHERE user_id = \(bind: userID.rawValue) AND token_type = \(bind: type.rawValue)\(unsafeRaw: db.forUpdate)
+            """).first().map(decode)
+    }
+
     static func decode(_ row: any SQLRow) throws -> StoredOneTimeToken {
         let type = try row.decode(column: "token_type", as: String.self)
         guard let kind = OneTimeTokenType(rawValue: type) else { throw StoreError.corruptRow("token_type \(type)") }

@@ -20,22 +20,25 @@ public enum SessionRepository {
         let amr = String(decoding: try JSONEncoder().encode(session.amr), as: UTF8.self)
         try await db.sql.raw("""
             INSERT INTO auth_sessions (id, user_id, aal, amr, created_at, updated_at, refreshed_at)
-            VALUES (\(bind: session.id.rawValue), \(bind: session.userID.rawValue), 'aal1', \(bind: amr),
+            VALUES (\(bind: session.id.rawValue), \(bind: session.userID.rawValue), \(bind: session.aal), \(bind: amr),
             \(bind: session.createdAt), \(bind: session.updatedAt), \(bind: session.createdAt))
             """).run()
     }
 
     public static func find(id: SessionID, on db: SQLConnection, forUpdate: Bool = false) async throws -> AuthSession? {
         guard let row = try await db.sql.raw(
-            "SELECT id, user_id, amr, created_at, updated_at FROM auth_sessions WHERE id = \(bind: id.rawValue)\(unsafeRaw: forUpdate ? db.forUpdate : "")"
+            "SELECT id, user_id, aal, factor_id, amr, created_at, updated_at FROM auth_sessions WHERE id = \(bind: id.rawValue)\(unsafeRaw: forUpdate ? db.forUpdate : "")"
         ).first() else { return nil }
         let amrText = try row.decode(column: "amr", as: String.self)
-        return AuthSession(
+        var session = AuthSession(
             id: SessionID(try row.decode(column: "id", as: UUID.self)),
             userID: UserID(try row.decode(column: "user_id", as: UUID.self)),
             amr: (try? JSONDecoder().decode([AuthenticationMethod].self, from: Data(amrText.utf8))) ?? [],
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self))
+        session.aal = try row.decode(column: "aal", as: String.self)
+        session.factorID = try row.decode(column: "factor_id", as: UUID?.self)
+        return session
     }
 
     /// Whether the session exists and belongs to `userID` (the per-request check behind `session_not_found`).
@@ -45,16 +48,21 @@ public enum SessionRepository {
         ).first() != nil
     }
 
-    /// Whether the user and, when given, their session still exist, in one statement: the check every
-    /// authenticated request makes in built-in mode.
-    public static func liveness(userID: UserID, sessionID: SessionID?, on db: SQLConnection) async throws -> (user: Bool, session: Bool) {
+    /// Whether the user (not soft-deleted) and, when given, their session still exist, and whether the user is
+    /// banned at `now`, in one statement: the check every authenticated request makes in built-in mode.
+    public static func liveness(
+        userID: UserID, sessionID: SessionID?, now: Date, on db: SQLConnection
+    ) async throws -> (user: Bool, session: Bool, banned: Bool) {
         let session = sessionID?.rawValue ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         guard let row = try await db.sql.raw("""
-            SELECT (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue)) AS users,
+            SELECT (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue) AND u.deleted_at IS NULL) AS users,
+            (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue) AND u.banned_until > \(bind: now)) AS banned,
             (SELECT COUNT(*) FROM auth_sessions s WHERE s.id = \(bind: session) AND s.user_id = \(bind: userID.rawValue)) AS sessions
             """).first()
-        else { return (false, false) }
-        return (try row.decode(column: "users", as: Int.self) > 0, try row.decode(column: "sessions", as: Int.self) > 0)
+        else { return (false, false, false) }
+        return (
+            try row.decode(column: "users", as: Int.self) > 0, try row.decode(column: "sessions", as: Int.self) > 0,
+            try row.decode(column: "banned", as: Int.self) > 0)
     }
 
     public static func touch(id: SessionID, now: Date, on db: SQLConnection) async throws {
@@ -140,5 +148,26 @@ public enum SessionRepository {
             revoked: try row.decode(column: "revoked", as: Bool.self),
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self))
+    }
+}
+
+extension SessionRepository {
+    /// A session's assurance level and methods: raised to `aal2` by a verified factor, lowered when it goes.
+    public static func setAssurance(
+        id: SessionID, aal: String, factorID: UUID?, amr: [AuthenticationMethod], now: Date, on db: SQLConnection
+    ) async throws {
+        let amrText = String(decoding: try JSONEncoder().encode(amr), as: UTF8.self)
+        try await db.sql.raw("""
+            UPDATE auth_sessions SET aal = \(bind: aal), factor_id = \(bind: factorID), amr = \(bind: amrText), updated_at = \(bind: now)
+            WHERE id = \(bind: id.rawValue)
+            """).run()
+    }
+
+    /// Every session of the user back to `aal1` (its factor was removed).
+    public static func lowerAssurance(of userID: UserID, factorID: UUID, now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            UPDATE auth_sessions SET aal = 'aal1', factor_id = NULL, updated_at = \(bind: now)
+            WHERE user_id = \(bind: userID.rawValue) AND factor_id = \(bind: factorID)
+            """).run()
     }
 }

@@ -11,7 +11,7 @@ struct Authenticator: Sendable {
     let verifier: AccessTokenVerifier
     let database: Database
     let builtIn: Bool
-    let publishableKey: String
+    let keys: APIKeys
     let now: @Sendable () -> Date
     /// Sessions (or, for tokens without one, users) last found alive, with the revocation count seen then.
     let alive = BoundedCache<SessionKey, UInt64>()
@@ -21,9 +21,18 @@ struct Authenticator: Sendable {
         var user: UserID
     }
 
-    /// The bearer token, or nil when there is none. The publishable key, which supabase clients send as the
-    /// bearer while signed out, counts as none.
+    /// The bearer token, or nil when there is none. The publishable key (or a legacy `anon` JWT), which supabase
+    /// clients send as the bearer while signed out, counts as none.
     func bearer(_ request: Request) -> String? {
+        guard let text = Self.rawBearer(request) else { return nil }
+        if text == keys.publishable || (keys.legacy != nil && text.hasPrefix("eyJ") && keys.role(of: text) == .anon) {
+            return nil
+        }
+        return text
+    }
+
+    /// The `Authorization: Bearer` value, whatever it is.
+    static func rawBearer(_ request: Request) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
         // Byte-level parsing: this runs on every authenticated request, and Foundation's trimming of a
         // 700-byte JWT showed up as a tenth of the request's CPU time.
@@ -32,8 +41,7 @@ struct Authenticator: Sendable {
         let token = bytes.dropFirst(7).drop { $0 == 32 || $0 == 9 }
         let trimmed = token.reversed().drop { $0 == 32 || $0 == 9 }.reversed()
         let text = String(decoding: trimmed, as: UTF8.self)
-        guard !text.isEmpty, text != publishableKey else { return nil }
-        return text
+        return text.isEmpty ? nil : text
     }
 
     /// Verifies the token (signature, expiry, issuer, audience); 401 `no_authorization` or 403 `bad_jwt`.
@@ -60,9 +68,10 @@ struct Authenticator: Sendable {
         let epoch = SessionRevocations.epoch
         if believeFor > 0, alive.value(key, now: at, maxAge: believeFor) == epoch { return }
         let found = try await database.read { db in
-            try await SessionRepository.liveness(userID: identity.userID, sessionID: identity.sessionID, on: db)
+            try await SessionRepository.liveness(userID: identity.userID, sessionID: identity.sessionID, now: at, on: db)
         }
         guard found.user else { throw APIError.userNotFound }
+        if found.banned { throw APIError.userBanned }
         if identity.sessionID != nil, !found.session { throw APIError.sessionNotFound }
         if believeFor > 0 { alive.store(epoch, for: key, now: at) }
     }
