@@ -177,6 +177,7 @@ struct QRCodeTests {
         (String(repeating: "z", count: 600), 19, 0, 0x1442_95af_ba21_90eb),
         ("CCb9xGJas0.UNq?", 2, 0, 0x6e18_fa4d_3710_50ef),  // mask depends on the finder-like (rule 3) weight
         ("otpauth://totp/Iss:user160." + x(133), 9, 2, 0x3a84_b5fd_e8f1_d105),  // ... on the run (rule 1) weight
+        ("9z  AA 0aZA", 1, 2, 0xa8a9_f9b7_c753_f2c1),  // ... on the dark-share (rule 4) term
     ] as [(String, Int, Int, UInt64)])
     func referenceDigests(text: String, version: Int, mask: Int, digest: UInt64) throws {
         let qr = try QRCode(encoding: text)

@@ -28,7 +28,7 @@ struct BadInputTests {
             let missing = try await app.request(.post, "/auth/v1/signup", json: ["password": "correct-horse-1"])
             #expect(missing.status == .badRequest)
             let badEmail = try await app.request(.post, "/auth/v1/signup", json: ["email": "not-an-email", "password": "correct-horse-1"])
-            #expect((badEmail.status, badEmail.code) == (.badRequest, "email_address_invalid"))
+            #expect((badEmail.status, badEmail.code) == (.badRequest, "validation_failed"))
             let weak = try await app.request(.post, "/auth/v1/signup", json: ["email": Harness.email(), "password": "12345"])
             #expect((weak.status, weak.code) == (.unprocessableContent, "weak_password"))
             let long = try await app.request(.post, "/auth/v1/signup", json: ["email": Harness.email(), "password": String(repeating: "x", count: 73)])

@@ -172,7 +172,7 @@ struct SecurityRegressionTests {
             }
             for address in ["admin\u{200B}@example.com", "ad\u{0}min@example.com", "admin\u{202E}@example.com", "adm\u{0456}n@example.com"] {
                 let refused = try await app.request(.post, "/auth/v1/signup", json: ["email": address, "password": "correct-horse-1"])
-                #expect((refused.status, refused.code) == (.badRequest, "email_address_invalid"), "\(address.debugDescription)")
+                #expect((refused.status, refused.code) == (.badRequest, "validation_failed"), "\(address.debugDescription)")
             }
             #expect(try await app.count("auth_users") == 1)
         }

@@ -99,7 +99,7 @@ struct AuthService: Sendable {
     func normalizedEmail(_ raw: String?) throws -> String {
         guard let raw, !raw.isEmpty else { throw APIError.validation("An email address is required") }
         guard let email = EmailAddress.normalize(raw) else {
-            throw APIError(.badRequest, .emailAddressInvalid, "Unable to validate email address: invalid format")
+            throw APIError(.badRequest, .validationFailed, "Unable to validate email address: invalid format")
         }
         return email
     }
