@@ -142,13 +142,35 @@ public struct AuthSettings: Codable, Sendable, Equatable {
     public var phone_autoconfirm: Bool
     /// The SMS provider (none).
     public var sms_provider: String
+    /// SAML single sign-on (never offered).
+    public var saml_enabled: Bool?
+    /// GoTrue's flag for a second SAML key (never).
+    public var saml_private_key_next_configured: Bool?
+    /// Passkey sign-in (not offered).
+    public var passkeys_enabled: Bool?
+    /// TOTP MFA (Scritorio's addition: GoTrue does not report it).
+    public var mfa_enabled: Bool?
 
     /// Settings from their parts.
-    public init(external: [String: Bool], disable_signup: Bool, mailer_autoconfirm: Bool, phone_autoconfirm: Bool, sms_provider: String) {
+    public init(
+        external: [String: Bool], disable_signup: Bool, mailer_autoconfirm: Bool, phone_autoconfirm: Bool, sms_provider: String,
+        saml_enabled: Bool? = nil, saml_private_key_next_configured: Bool? = nil, passkeys_enabled: Bool? = nil, mfa_enabled: Bool? = nil
+    ) {
         self.external = external
         self.disable_signup = disable_signup
         self.mailer_autoconfirm = mailer_autoconfirm
         self.phone_autoconfirm = phone_autoconfirm
         self.sms_provider = sms_provider
+        self.saml_enabled = saml_enabled
+        self.saml_private_key_next_configured = saml_private_key_next_configured
+        self.passkeys_enabled = passkeys_enabled
+        self.mfa_enabled = mfa_enabled
     }
+
+    /// Every external provider GoTrue v2.196.0 lists in `/settings`, in its order.
+    public static let goTrueProviders = [
+        "anonymous_users", "apple", "azure", "bitbucket", "discord", "facebook", "snapchat", "figma", "fly", "github", "gitlab",
+        "google", "keycloak", "kakao", "linkedin", "linkedin_oidc", "notion", "spotify", "slack", "slack_oidc", "workos", "twitch",
+        "twitter", "email", "phone", "zoom",
+    ]
 }

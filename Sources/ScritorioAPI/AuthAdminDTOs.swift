@@ -106,7 +106,7 @@ public struct GenerateLinkRequest: Codable, Sendable, Equatable {
 }
 
 /// The answer to `generate_link`: the user's own keys at the top level, and beside them the link's.
-public struct GenerateLinkResponse: Encodable, Sendable, Equatable {
+public struct GenerateLinkResponse: Codable, Sendable, Equatable {
     public var user: UserResponse
     public var action_link: String
     public var email_otp: String
@@ -125,6 +125,16 @@ public struct GenerateLinkResponse: Encodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case action_link, email_otp, hashed_token, verification_type, redirect_to
+    }
+
+    public init(from decoder: any Decoder) throws {
+        user = try UserResponse(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        action_link = try container.decode(String.self, forKey: .action_link)
+        email_otp = try container.decode(String.self, forKey: .email_otp)
+        hashed_token = try container.decode(String.self, forKey: .hashed_token)
+        verification_type = try container.decode(String.self, forKey: .verification_type)
+        redirect_to = try container.decode(String.self, forKey: .redirect_to)
     }
 
     public func encode(to encoder: any Encoder) throws {

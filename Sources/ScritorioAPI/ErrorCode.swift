@@ -44,6 +44,7 @@ public enum ErrorCode: String, Sendable, Codable, CaseIterable {
     case mfaVerificationRejected = "mfa_verification_rejected"
     case mfaFactorNameConflict = "mfa_factor_name_conflict"
     case mfaPhoneEnrollNotEnabled = "mfa_phone_enroll_not_enabled"
+    case mfaWebAuthnEnrollNotEnabled = "mfa_webauthn_enroll_not_enabled"
     case mfaPhoneVerifyNotEnabled = "mfa_phone_verify_not_enabled"
     case mfaPhoneChallengeNotEnabled = "mfa_phone_challenge_not_enabled"
     case tooManyEnrolledMFAFactors = "too_many_enrolled_mfa_factors"

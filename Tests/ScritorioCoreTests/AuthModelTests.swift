@@ -10,7 +10,8 @@ struct AuthModelTests {
         #expect(VerificationType.recovery.tokenTypes == [.recovery])
         #expect(VerificationType.email.tokenTypes == [.confirmation, .recovery])
         #expect(VerificationType.magiclink.tokenTypes == [.confirmation, .recovery])
-        for type in [VerificationType.email_change, .sms, .phone_change] {
+        #expect(VerificationType.email_change.tokenTypes == [.emailChangeCurrent, .emailChangeNew])
+        for type in [VerificationType.sms, .phone_change] {
             #expect(type.tokenTypes.isEmpty, "\(type)")
         }
     }

@@ -23,7 +23,13 @@ enum ContractFixtures {
             updatedAt: now)
     }
 
-    static var user: UserResponse { UserResponse(authUser, identities: [identity]) }
+    static var user: UserResponse { UserResponse(authUser, identities: [identity], factors: [mfaFactor]) }
+    static var mfaFactor: MFAFactor {
+        MFAFactor(
+            id: UUID(uuidString: "5f8b0c1e-0000-4000-8000-0000000000f1")!, userID: userID, friendlyName: "Phone", factorType: "totp",
+            status: .verified, sealedSecret: "v1.x", lastUsedStep: 1, lastChallengedAt: nil, createdAt: now, updatedAt: now)
+    }
+    static var factor: FactorResponse { FactorResponse(mfaFactor) }
 
     static var session: SessionResponse {
         SessionResponse(

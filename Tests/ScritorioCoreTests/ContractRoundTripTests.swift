@@ -84,6 +84,52 @@ struct ContractRoundTripTests {
         RoundTrip(API.Auth.jwks) { try answered(API.Auth.jwks, F.jwks) },
         RoundTrip(API.Auth.settings) { try answered(API.Auth.settings, F.settings) },
         RoundTrip(API.Auth.health) { try answered(API.Auth.health, F.opaqueJSON) },
+        RoundTrip(API.Auth.otp) {
+            try sent(API.Auth.otp, OTPRequest(email: "a@example.com", create_user: false, data: ["plan": .string("x")]))
+            try answered(API.Auth.otp, EmptyBody())
+        },
+        RoundTrip(API.Auth.reauthenticate) { try answered(API.Auth.reauthenticate, EmptyBody()) },
+        RoundTrip(API.Auth.enrollFactor) {
+            try sent(API.Auth.enrollFactor, EnrollFactorRequest(factor_type: "totp", friendly_name: "Phone", issuer: "Notes"))
+            try answered(API.Auth.enrollFactor, EnrollFactorResponse(
+                id: "f", type: "totp", friendly_name: "", totp: .init(qr_code: "<svg/>", secret: "ABC", uri: "otpauth://totp/x")))
+        },
+        RoundTrip(API.Auth.challengeFactor) {
+            try sent(API.Auth.challengeFactor, ChallengeFactorRequest())
+            try answered(API.Auth.challengeFactor, ChallengeFactorResponse(id: "c", type: "totp", expires_at: 1_800_000_000))
+        },
+        RoundTrip(API.Auth.verifyFactor) {
+            try sent(API.Auth.verifyFactor, VerifyFactorRequest(challenge_id: "c", code: "123456"))
+            try answered(API.Auth.verifyFactor, F.session)
+        },
+        RoundTrip(API.Auth.unenrollFactor) { try answered(API.Auth.unenrollFactor, FactorIDResponse(id: "f")) },
+        RoundTrip(API.Auth.sso),
+        RoundTrip(API.Auth.invite) {
+            try sent(API.Auth.invite, InviteRequest(email: "a@example.com", data: ["team": .string("x")]))
+            try answered(API.Auth.invite, F.user)
+        },
+        RoundTrip(API.Auth.adminUsers) { try answered(API.Auth.adminUsers, AdminUserList(users: [F.user])) },
+        RoundTrip(API.Auth.adminCreateUser) {
+            try sent(API.Auth.adminCreateUser, AdminUserRequest(email: "a@example.com", password: "pw", email_confirm: true, ban_duration: "24h"))
+            try answered(API.Auth.adminCreateUser, F.user)
+        },
+        RoundTrip(API.Auth.adminUser) { try answered(API.Auth.adminUser, F.user) },
+        RoundTrip(API.Auth.adminUpdateUser) {
+            try sent(API.Auth.adminUpdateUser, AdminUserRequest(app_metadata: ["plan": .null]))
+            try answered(API.Auth.adminUpdateUser, F.user)
+        },
+        RoundTrip(API.Auth.adminDeleteUser) {
+            try sent(API.Auth.adminDeleteUser, AdminDeleteUserRequest(should_soft_delete: true))
+            try answered(API.Auth.adminDeleteUser, EmptyBody())
+        },
+        RoundTrip(API.Auth.adminUserFactors) { try answered(API.Auth.adminUserFactors, [F.factor]) },
+        RoundTrip(API.Auth.adminDeleteFactor) { try answered(API.Auth.adminDeleteFactor, F.factor) },
+        RoundTrip(API.Auth.generateLink) {
+            try sent(API.Auth.generateLink, GenerateLinkRequest(type: "magiclink", email: "a@example.com"))
+            try answered(API.Auth.generateLink, GenerateLinkResponse(
+                user: F.user, action_link: "http://x/auth/v1/verify?token=h&type=magiclink", email_otp: "123456", hashed_token: "h",
+                verification_type: "magiclink", redirect_to: "http://x"))
+        },
         // Not served yet: no body either way.
         RoundTrip(API.Auth.authorize),
         RoundTrip(API.Auth.callback),

@@ -9,7 +9,7 @@ import Testing
 /// `signup_disabled`, "Signups not allowed for this instance"); accounts that exist sign in as before.
 @Suite("Sign-ups turned off")
 struct SignupDisabledTests {
-    @Test("/signup, even with an unreadable body, and a first Google sign-in are refused; existing accounts sign in", arguments: TestStores.kinds)
+    @Test("/signup and a first Google sign-in are refused (after the body is read, as GoTrue); existing accounts sign in", arguments: TestStores.kinds)
     func refused(kind: StoreKind) async throws {
         try await Harness.run(kind, configure: { $0.disableSignup = true }) { app in
             // An account made before sign-ups were turned off (written as the server writes one).
@@ -20,11 +20,16 @@ struct SignupDisabledTests {
                 userMetadata: [:], createdAt: now, updatedAt: now)
             try await app.database.transaction { try await UserRepository.insert(existing, on: $0) }
 
-            for body: [String: Any] in [["email": Harness.email(), "password": "correct-horse-1"], ["email": 7]] {
+            for body: [String: Any] in [["email": Harness.email(), "password": "correct-horse-1"], ["email": Harness.email()], [:]] {
                 let refused = try await app.request(.post, "/auth/v1/signup", json: body)
-                #expect((refused.status, refused.code) == (.unprocessableContent, "signup_disabled"))
-                #expect(refused.json["message"] as? String == "Signups not allowed for this instance")
+                // With no credentials it is an anonymous sign-in, which is off.
+                let expected = body.isEmpty ? "anonymous_provider_disabled" : "signup_disabled"
+                #expect((refused.status, refused.code) == (.unprocessableContent, expected))
+                #expect(refused.json["message"] as? String == (body.isEmpty ? "Anonymous sign-ins are disabled" : "Signups not allowed for this instance"))
             }
+            // GoTrue reads the body before it looks at the setting.
+            let unreadable = try await app.request(.post, "/auth/v1/signup", rawBody: "{not json")
+            #expect((unreadable.status, unreadable.code) == (.badRequest, "bad_json"))
             #expect(try await app.count("auth_users") == 1 && app.outbox.list(to: nil).isEmpty)
 
             let signedIn = try await app.request(

@@ -16,6 +16,10 @@ struct AuthController: Sendable {
             .on(API.Auth.recover, use: recover)
             .on(API.Auth.resend, use: resend)
             .on(API.Auth.settings, use: settings)
+            .on(API.Auth.otp, use: otp)
+            .on(API.Auth.sso) { _, _ -> Response in
+                throw APIError(.notFound, .samlProviderDisabled, "SAML 2.0 is disabled")
+            }
             .on(API.Auth.health) { _, _ in
                 JSONResponse(["name": "Scritorio Auth", "description": "Scritorio's GoTrue-compatible auth API"])
             }
@@ -40,6 +44,11 @@ struct AuthController: Sendable {
             .on(API.Auth.user, use: getUser)
             .on(API.Auth.updateUser, use: updateUser)
             .on(API.Auth.logout, use: logout)
+            .on(API.Auth.reauthenticate, use: reauthenticate)
+            .on(API.Auth.enrollFactor, use: enrollFactor)
+            .on(API.Auth.challengeFactor, use: challengeFactor)
+            .on(API.Auth.verifyFactor, use: verifyFactor)
+            .on(API.Auth.unenrollFactor, use: unenrollFactor)
     }
 
     @Sendable static func notServed(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -51,9 +60,12 @@ struct AuthController: Sendable {
     }
 
     @Sendable func signUp(_ request: Request, context: AppRequestContext) async throws -> Response {
-        // GoTrue refuses before it reads the body.
-        if auth.config.disableSignup { throw APIError.signupDisabled }
+        // GoTrue reads the body first: no email and no phone is an anonymous sign-in.
         let body = try await JSONBody.decode(SignUpRequest.self, from: request, context: context)
+        if body.email?.isEmpty != false, body.phone?.isEmpty != false {
+            return try JSONResponse(try await auth.signUpAnonymously(body, ip: ip(request, context))).response(from: request, context: context)
+        }
+        if auth.config.disableSignup { throw APIError.signupDisabled }
         switch try await auth.signUp(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context)) {
         case .session(let session): return try JSONResponse(session).response(from: request, context: context)
         case .user(let user): return try JSONResponse(user).response(from: request, context: context)
@@ -82,7 +94,40 @@ struct AuthController: Sendable {
 
     @Sendable func updateUser(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<UserResponse> {
         let body = try await JSONBody.decode(UpdateUserRequest.self, from: request, context: context)
-        return JSONResponse(try await auth.updateUser(context.identity, body, ip: ip(request, context)))
+        return JSONResponse(try await auth.updateUser(
+            context.identity, body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context)))
+    }
+
+    @Sendable func otp(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyBody> {
+        let body = try await JSONBody.decode(OTPRequest.self, from: request, context: context)
+        try await auth.otp(body, redirectTo: request.uri.queryParameters.get("redirect_to"), ip: ip(request, context))
+        return JSONResponse(EmptyBody())
+    }
+
+    @Sendable func reauthenticate(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EmptyBody> {
+        try await auth.reauthenticate(context.identity)
+        return JSONResponse(EmptyBody())
+    }
+
+    @Sendable func enrollFactor(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<EnrollFactorResponse> {
+        let body = try await JSONBody.decode(EnrollFactorRequest.self, from: request, context: context)
+        return JSONResponse(try await auth.enrollFactor(context.identity, body))
+    }
+
+    @Sendable func challengeFactor(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<ChallengeFactorResponse> {
+        _ = try await JSONBody.decode(ChallengeFactorRequest.self, from: request, context: context)
+        return JSONResponse(try await auth.challengeFactor(
+            context.identity, factor: context.parameters.get("factor_id"), ip: ip(request, context)))
+    }
+
+    @Sendable func verifyFactor(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<SessionResponse> {
+        let body = try await JSONBody.decode(VerifyFactorRequest.self, from: request, context: context)
+        return JSONResponse(try await auth.verifyFactor(
+            context.identity, factor: context.parameters.get("factor_id"), body, ip: ip(request, context)))
+    }
+
+    @Sendable func unenrollFactor(_ request: Request, context: AuthenticatedContext) async throws -> JSONResponse<FactorIDResponse> {
+        JSONResponse(try await auth.unenrollFactor(context.identity, factor: context.parameters.get("factor_id")))
     }
 
     @Sendable func recover(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<EmptyBody> {
@@ -97,9 +142,15 @@ struct AuthController: Sendable {
         return JSONResponse(EmptyBody())
     }
 
-    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<SessionResponse> {
+    @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.decode(VerifyRequest.self, from: request, context: context)
-        return JSONResponse(try await auth.verify(body, ip: ip(request, context)))
+        switch try await auth.verify(body, ip: ip(request, context)) {
+        case .session(let session):
+            return try JSONResponse(session).response(from: request, context: context)
+        case .accepted:
+            // GoTrue's answer to the first of two email-change confirmations: `code` is the string "200".
+            return try JSONResponse(["code": "200", "msg": AuthService.emailChangeAccepted]).response(from: request, context: context)
+        }
     }
 
     /// The email link: 303 to the redirect with the session in the fragment (implicit) or `?code=` (PKCE);
@@ -111,6 +162,8 @@ struct AuthController: Sendable {
             switch try await auth.followLink(tokenHash: query.get("token"), type: query.get("type"), redirectTo: requested, ip: ip(request, context)) {
             case .code(let code, let redirect):
                 return Self.redirect(to: Self.appending(query: ["code": code], to: redirect))
+            case .message(let message, let redirect):
+                return Self.redirect(to: Self.replacingFragment(of: redirect, with: Self.encode([("message", message)])))
             case .session(let session, let type, let redirect):
                 let fragment = Self.encode([
                     ("access_token", session.access_token), ("expires_at", String(session.expires_at)),
@@ -147,9 +200,14 @@ struct AuthController: Sendable {
     }
 
     @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> JSONResponse<AuthSettings> {
-        JSONResponse(AuthSettings(
-            external: ["email": true, "phone": false, "google": !auth.config.effectiveGoogleClientIDs.isEmpty],
-            disable_signup: auth.config.disableSignup, mailer_autoconfirm: auth.config.autoconfirm, phone_autoconfirm: false, sms_provider: ""))
+        var external = Dictionary(uniqueKeysWithValues: AuthSettings.goTrueProviders.map { ($0, false) })
+        external["email"] = true
+        external["google"] = !auth.config.effectiveGoogleClientIDs.isEmpty
+        external["anonymous_users"] = auth.config.anonymousSignIns
+        return JSONResponse(AuthSettings(
+            external: external, disable_signup: auth.config.disableSignup, mailer_autoconfirm: auth.config.autoconfirm,
+            phone_autoconfirm: false, sms_provider: "", saml_enabled: false, saml_private_key_next_configured: false,
+            passkeys_enabled: false, mfa_enabled: true))
     }
 
     static func redirect(to location: String) -> Response {

@@ -220,8 +220,7 @@ extension AuthService {
             guard let factor = try await MFARepository.find(id: factorID, userID: userID, on: db) else {
                 throw APIError(.notFound, .mfaFactorNotFound, "Factor not found")
             }
-            try await MFARepository.delete(id: factor.id, on: db)
-            try await SessionRepository.lowerAssurance(of: userID, factorID: factor.id, now: now, on: db)
+            try await removeFactor(factor, now: now, on: db)
             return FactorResponse(factor)
         }
     }

@@ -13,8 +13,11 @@ extension AuthService {
     /// `POST /signup`.
     func signUp(_ body: SignUpRequest, redirectTo: String?, ip: String) async throws -> SignUpResult {
         try await checkRateLimit(config.rateLimits.signup, bucket: "signup", ip: ip)
-        if body.email == nil && body.phone != nil {
-            throw APIError(.badRequest, .validationFailed, "Phone signups are not enabled")
+        if body.email?.isEmpty != false, body.phone?.isEmpty == false {
+            // GoTrue with the phone provider off: the password is checked first, then the provider.
+            guard body.password?.isEmpty == false else { throw APIError.validation("Signup requires a valid password") }
+            _ = try checkNewPassword(body.password)
+            throw APIError(.badRequest, .phoneProviderDisabled, "Phone signups are disabled")
         }
         let email = try normalizedEmail(body.email)
         try await checkEmailRateLimit(config.rateLimits.signup, bucket: "signup", email: email)
@@ -93,12 +96,20 @@ extension AuthService {
     /// `POST /resend` (type `signup`): sends the confirmation again to an unconfirmed user.
     func resend(_ body: ResendRequest, redirectTo: String?, ip: String) async throws {
         try await checkRateLimit(config.rateLimits.signup, bucket: "signup", ip: ip)
-        guard let type = body.type, ["signup", "email_change"].contains(type) else {
+        guard let type = body.type, ["signup", "email_change", "sms", "phone_change"].contains(type) else {
             throw APIError.validation("Missing one of these types: signup, email_change, sms, phone_change")
         }
+        if type == "sms" || type == "phone_change" {
+            guard body.phone?.isEmpty == false else { throw APIError.validation("Type provided requires a phone number") }
+            throw APIError(.badRequest, .phoneProviderDisabled, "Phone logins are disabled")
+        }
+        guard body.email?.isEmpty == false else { throw APIError.validation("Missing email address or phone number") }
         let email = try normalizedEmail(body.email)
         let now = self.now()
         let redirect = redirectTarget(redirectTo)
+        if type == "email_change" {
+            return try await resendEmailChange(email: email, redirect: redirect)
+        }
         let mail: (MailMessage, UserID, Date?)? = try await database.transaction { db in
             guard let user = try await UserRepository.find(email: email, on: db, forUpdate: true), !user.isConfirmed else {
                 return nil
@@ -142,7 +153,7 @@ extension AuthService {
 
     // MARK: Helpers
 
-    private func prepareConfirmation(
+    func prepareConfirmation(
         for user: AuthUser, challenge: (String, PKCE.Method)?, redirect: String, now: Date, on db: SQLConnection
     ) async throws -> MailMessage {
         let email = user.email ?? ""
@@ -164,7 +175,7 @@ extension AuthService {
         try await UserRepository.setMailSentAt(id: userID, confirmation: confirmation, to: date, on: db)
     }
 
-    private func deliverRecordingFailure(_ message: MailMessage, userID: UserID, confirmation: Bool, previousSentAt: Date?) async throws {
+    func deliverRecordingFailure(_ message: MailMessage, userID: UserID, confirmation: Bool, previousSentAt: Date?) async throws {
         do {
             try await deliver(message)
         } catch {
@@ -186,7 +197,7 @@ extension AuthService {
         return (challenge, parsed)
     }
 
-    private func createFlowState(
+    func createFlowState(
         _ challenge: (String, PKCE.Method)?, method: String, now: Date, on db: SQLConnection
     ) async throws -> FlowStateID? {
         guard let (challenge, challengeMethod) = challenge else { return nil }

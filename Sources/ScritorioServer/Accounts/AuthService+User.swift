@@ -32,41 +32,6 @@ extension AuthService {
         }
     }
 
-    /// `PUT /user`: merges `data` into user_metadata (null deletes a key), keeps the profile's display name in
-    /// step, and changes the password (ending every other session).
-    func updateUser(_ identity: Identity, _ body: UpdateUserRequest, ip: String) async throws -> UserResponse {
-        try await checkRateLimit(config.rateLimits.signup, bucket: "user", ip: ip)
-        let newPassword = try body.password.map { try checkNewPassword($0) }
-        var newHash: String?
-        if let newPassword { newHash = try await passwords.hash(newPassword) }
-        let now = self.now()
-        let current = try await database.read { db in try await currentUser(identity, on: db) }
-        if let email = body.email, EmailAddress.normalize(email) != current.email {
-            throw APIError(.unprocessableContent, .validationFailed, "Changing the email address is not supported yet")
-        }
-        if let newPassword, let oldHash = current.encryptedPassword, try await passwords.verify(newPassword, oldHash) {
-            throw APIError(.unprocessableContent, .samePassword, "New password should be different from the old password.")
-        }
-        let hashToStore = newHash
-        return try await database.transaction { db in
-            var user = try await currentUser(identity, on: db)
-            if let data = body.data {
-                user.userMetadata = user.userMetadata.mergingMetadata(data)
-                if data.keys.contains("display_name") {
-                    try await MemberRepository.upsertProfile(
-                        userID: user.id, displayName: user.userMetadata["display_name"]?.stringValue, now: now, on: db)
-                }
-            }
-            if let hashToStore {
-                user.encryptedPassword = hashToStore
-                try await SessionRepository.deleteAll(of: user.id, except: identity.sessionID, on: db)
-            }
-            user.updatedAt = now
-            try await UserRepository.update(user, on: db)
-            return try await userResponse(user, on: db)
-        }
-    }
-
     /// `POST /logout?scope=`.
     func logout(_ identity: Identity, scope: String?) async throws {
         guard let scope = LogoutScope(rawValue: scope ?? "global") else {

@@ -3,8 +3,17 @@ import ScritorioAPI
 import ScritorioCore
 import ScritorioStore
 
+/// What `POST /verify` answers: a session, or (the first of a secure email change's two confirmations) GoTrue's
+/// note that the other address must confirm too.
+enum VerifyOutcome: Sendable {
+    case session(SessionResponse)
+    case accepted
+}
+
 /// What a followed email link leads to.
 enum LinkOutcome: Sendable {
+    /// The first of two email-change confirmations: a message for the app, no session yet.
+    case message(String, redirectTo: String)
     /// Implicit flow: the session goes into the redirect's fragment.
     case session(SessionResponse, type: String, redirectTo: String)
     /// PKCE flow: an auth code goes into the redirect's query, to be exchanged with the verifier.
@@ -14,37 +23,47 @@ enum LinkOutcome: Sendable {
 extension AuthService {
     /// `POST /verify` with `{type, token_hash}` or `{type, email, token}`: consumes the code, confirms the
     /// email, and returns a session (amr `otp`).
-    func verify(_ body: VerifyRequest, ip: String) async throws -> SessionResponse {
+    func verify(_ body: VerifyRequest, ip: String) async throws -> VerifyOutcome {
         try await checkRateLimit(config.rateLimits.verify, bucket: "verify", ip: ip)
         guard let typeText = body.type, let type = VerificationType(rawValue: typeText) else {
             throw APIError.validation("Verify requires a verification type")
         }
         let hash: String
         var email: String?
+        var expired = APIError.otpExpired
         if let tokenHash = body.token_hash, !tokenHash.isEmpty {
             hash = tokenHash
+            expired = Self.linkExpired
         } else if let token = body.token, !token.isEmpty, let rawEmail = body.email {
             email = try normalizedEmail(rawEmail)
             try await checkEmailRateLimit(config.rateLimits.verify, bucket: "verify", email: email!)
             hash = OneTimeCode.tokenHash(email: email!, code: token.trimmingCharacters(in: .whitespaces))
-        } else if body.phone != nil {
-            throw APIError(.badRequest, .validationFailed, "Phone verification is not enabled")
+        } else if let phone = body.phone, !phone.isEmpty, body.token?.isEmpty == false {
+            // GoTrue has no provider check here: the number is validated, then no code matches.
+            _ = try Self.validatedPhone(phone)
+            throw APIError.otpExpired
         } else {
             throw APIError.validation("Verify requires either a token_hash, or an email and a token")
         }
         let now = self.now()
         let boundEmail = email
         // Consuming the code and starting the session is one transaction, so a failure cannot burn the code.
-        let session = try await database.transaction { db -> SessionResponse? in
-            guard let (user, _) = try await consume(hash: hash, type: type, email: boundEmail, now: now, on: db) else {
+        let outcome = try await database.transaction { db -> VerifyOutcome? in
+            guard let (user, token) = try await consume(hash: hash, type: type, email: boundEmail, now: now, on: db) else {
                 return nil
             }
-            return try await startSession(for: user, method: "otp", now: now, on: db)
+            if [.emailChangeCurrent, .emailChangeNew].contains(token.type) {
+                guard let changed = try await applyEmailChangeToken(token, now: now, on: db) else { return .accepted }
+                return .session(try await startSession(for: changed, method: "otp", now: now, on: db))
+            }
+            return .session(try await startSession(for: user, method: "otp", now: now, on: db))
         }
         // A wrong or expired code is refused after commit so that an expired row's removal sticks.
-        guard let session else { throw APIError.otpExpired }
-        return session
+        guard let outcome else { throw expired }
+        return outcome
     }
+
+    static let linkExpired = APIError(.forbidden, .otpExpired, "Email link is invalid or has expired")
 
     /// `GET /verify?token&type&redirect_to`: the link in the mail.
     func followLink(tokenHash: String?, type typeText: String?, redirectTo: String?, ip: String) async throws -> LinkOutcome {
@@ -54,10 +73,17 @@ extension AuthService {
         }
         let now = self.now()
         let outcome = try await database.transaction { db -> LinkOutcome? in
-            guard let (user, token) = try await consume(hash: tokenHash, type: type, email: nil, now: now, on: db) else {
+            guard let (found, token) = try await consume(hash: tokenHash, type: type, email: nil, now: now, on: db) else {
                 return nil
             }
+            var user = found
             let redirect = redirectTarget(redirectTo ?? token.redirectTo)
+            if [.emailChangeCurrent, .emailChangeNew].contains(token.type) {
+                guard let changed = try await applyEmailChangeToken(token, now: now, on: db) else {
+                    return .message(Self.emailChangeAccepted, redirectTo: redirect)
+                }
+                user = changed
+            }
             if let flowID = token.flowStateID {
                 let code = UUID().uuidString.lowercased()
                 try await OneTimeTokenRepository.issueCode(
@@ -66,7 +92,7 @@ extension AuthService {
             }
             return .session(try await startSession(for: user, method: "otp", now: now, on: db), type: typeText, redirectTo: redirect)
         }
-        guard let outcome else { throw APIError.otpExpired }
+        guard let outcome else { throw Self.linkExpired }
         return outcome
     }
 
@@ -121,9 +147,10 @@ extension AuthService {
             return nil
         }
         try await OneTimeTokenRepository.delete(id: token.id, on: db)
-        guard var user = try await UserRepository.find(id: token.userID, on: db, forUpdate: true) else { return nil }
-        // Following a confirmation or a recovery link proves the address.
-        if user.emailConfirmedAt == nil {
+        guard var user = try await UserRepository.find(id: token.userID, on: db, forUpdate: true), user.deletedAt == nil else { return nil }
+        if user.isBanned(at: now) { throw APIError.userBanned }
+        // Following a confirmation or a recovery link proves the address (an email change's is applied by its caller).
+        if user.emailConfirmedAt == nil, ![.emailChangeCurrent, .emailChangeNew].contains(token.type) {
             user.emailConfirmedAt = now
             user.updatedAt = now
             try await UserRepository.update(user, on: db)

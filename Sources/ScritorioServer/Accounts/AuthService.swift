@@ -16,13 +16,16 @@ struct AuthService: Sendable {
     let googleKeys: JWKSFetcher
     let passwords: PasswordHasher
     let limiter: RateLimiter
+    /// Seals TOTP secrets at rest.
+    let mfaBox: SecretBox
     let now: @Sendable () -> Date
     let logger: Logger
 
     init(
         database: Database, config: AuthConfig, keys: SigningKeys, mailer: Mailer, googleKeys: JWKSFetcher,
-        passwords: PasswordHasher, limiter: RateLimiter, now: @escaping @Sendable () -> Date, logger: Logger
+        passwords: PasswordHasher, limiter: RateLimiter, mfaBox: SecretBox, now: @escaping @Sendable () -> Date, logger: Logger
     ) {
+        self.mfaBox = mfaBox
         self.database = database
         self.config = config
         self.keys = keys

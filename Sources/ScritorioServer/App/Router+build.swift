@@ -53,7 +53,8 @@ func buildRouter(
     if let keys {
         let auth = AuthService(
             database: dependencies.database, config: config.auth, keys: keys, mailer: dependencies.mailer,
-            googleKeys: dependencies.googleKeys, passwords: .live, limiter: limiter, now: dependencies.now,
+            googleKeys: dependencies.googleKeys, passwords: .live, limiter: limiter,
+            mfaBox: try MFAKey.load(directory: config.dataDirectory, configured: config.mfaEncryptionKey), now: dependencies.now,
             logger: logger)
         let controller = AuthController(auth: auth)
         surfaces.auth.links.addRoutes(controller.links)

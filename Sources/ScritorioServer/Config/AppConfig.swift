@@ -23,6 +23,10 @@ public struct RateLimitConfig: Sendable, Equatable {
     public var token = RateLimitRule(limit: 150, window: 300, burst: 30)
     public var verify = RateLimitRule(limit: 30, window: 300, burst: 30)
     public var signup = RateLimitRule(limit: 30, window: 300, burst: 30)
+    /// Anonymous sign-ins per IP (GoTrue's `RATE_LIMIT_ANONYMOUS_USERS`: 30 an hour).
+    public var anonymous = RateLimitRule(limit: 30, window: 3600, burst: 30)
+    /// MFA challenges and verifications per IP and per factor (GoTrue's 15 a minute, burst 30).
+    public var mfa = RateLimitRule(limit: 15, window: 60, burst: 30)
     /// Mails sent in total, per hour.
     public var emailsPerHour = RateLimitRule(limit: 30, window: 3600, burst: 30)
     /// Minimum gap between two mails of one kind to one user.

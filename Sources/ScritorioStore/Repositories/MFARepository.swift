@@ -116,3 +116,30 @@ public enum MFARepository {
         try await db.sql.raw("DELETE FROM auth_mfa_challenges WHERE id = \(bind: id)").run()
     }
 }
+
+extension MFARepository {
+    /// Marks a challenge used: a second verification against it is refused.
+    public static func markVerified(challengeID: UUID, at now: Date, on db: SQLConnection) async throws {
+        try await db.sql.raw("UPDATE auth_mfa_challenges SET verified_at = \(bind: now) WHERE id = \(bind: challengeID)").run()
+    }
+}
+
+extension SessionRepository {
+    /// The user's sessions other than `kept` still at `aal1`: ended once a factor is verified, as GoTrue does.
+    public static func deleteLowAssurance(of userID: UserID, except kept: SessionID, on db: SQLConnection) async throws {
+        try await db.sql.raw("""
+            DELETE FROM auth_refresh_tokens WHERE session_id IN (SELECT id FROM auth_sessions WHERE user_id = \(bind: userID.rawValue)
+              AND id <> \(bind: kept.rawValue) AND aal = 'aal1')
+            """).run()
+        try await db.sql.raw("""
+            DELETE FROM auth_sessions WHERE user_id = \(bind: userID.rawValue) AND id <> \(bind: kept.rawValue) AND aal = 'aal1'
+            """).run()
+        SessionRevocations.record()
+    }
+
+    /// The sessions a factor raised to `aal2`.
+    public static func sessions(raisedBy factorID: UUID, on db: SQLConnection) async throws -> [SessionID] {
+        try await db.sql.raw("SELECT id FROM auth_sessions WHERE factor_id = \(bind: factorID)").all()
+            .map { SessionID(try $0.decode(column: "id", as: UUID.self)) }
+    }
+}

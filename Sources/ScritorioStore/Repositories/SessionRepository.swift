@@ -163,11 +163,4 @@ extension SessionRepository {
             """).run()
     }
 
-    /// Every session of the user back to `aal1` (its factor was removed).
-    public static func lowerAssurance(of userID: UserID, factorID: UUID, now: Date, on db: SQLConnection) async throws {
-        try await db.sql.raw("""
-            UPDATE auth_sessions SET aal = 'aal1', factor_id = NULL, updated_at = \(bind: now)
-            WHERE user_id = \(bind: userID.rawValue) AND factor_id = \(bind: factorID)
-            """).run()
-    }
 }
