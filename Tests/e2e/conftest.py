@@ -222,6 +222,16 @@ class Kit:
         self._clients.append(c)
         return c
 
+    def client_with_key(self, key: str, headers: dict | None = None) -> Client:
+        """A client created with another key (the secret key, a legacy JWT) and optional extra headers;
+        `client.auth.admin` then speaks with that key."""
+        opts = ClientOptions(storage=SyncMemoryStorage(), headers=headers or {})
+        c = create_client(self.url, key, options=opts)
+        c.auth.on_auth_state_change(
+            lambda _e, s: remember(s.access_token, s.refresh_token) if s else None)
+        self._clients.append(c)
+        return c
+
     @staticmethod
     def email() -> str:
         return f"e2e-{uuid.uuid4().hex[:16]}@example.com"

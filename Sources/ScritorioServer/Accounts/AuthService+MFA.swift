@@ -155,8 +155,8 @@ extension AuthService {
             try await SessionRepository.setAssurance(
                 id: session.id, aal: session.aal, factorID: factor.id, amr: session.amr, now: now, on: db)
             try await SessionRepository.deleteLowAssurance(of: user.id, except: session.id, on: db)
-            // A new refresh token: the ones issued at aal1 are retired with the level they stood for.
-            try await SessionRepository.revokeFamily(sessionID: session.id, now: now, on: db)
+            // A new refresh token: the ones issued at aal1 go with the level they stood for.
+            try await SessionRepository.deleteRefreshTokens(of: session.id, on: db)
             let refreshToken = Self.newRefreshToken()
             try await SessionRepository.insertRefreshToken(
                 token: refreshToken, parent: nil, userID: user.id, sessionID: session.id, now: now, on: db)

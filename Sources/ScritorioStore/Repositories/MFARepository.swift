@@ -143,3 +143,11 @@ extension SessionRepository {
             .map { SessionID(try $0.decode(column: "id", as: UUID.self)) }
     }
 }
+
+extension SessionRepository {
+    /// Forgets the session's refresh tokens (the session stays): a token issued before its level rose cannot be
+    /// refreshed into the new level, not even within the reuse interval.
+    public static func deleteRefreshTokens(of sessionID: SessionID, on db: SQLConnection) async throws {
+        try await db.sql.raw("DELETE FROM auth_refresh_tokens WHERE session_id = \(bind: sessionID.rawValue)").run()
+    }
+}
