@@ -84,7 +84,9 @@ struct AuthController: Sendable {
         case "pkce":
             return JSONResponse(try await auth.pkceGrant(try await JSONBody.decode(PKCEGrantRequest.self, from: request, context: context), ip: ip))
         case let other:
-            throw APIError.oauth("unsupported grant type \(other ?? "(none)")", error: "unsupported_grant_type", code: .unsupportedGrantType)
+            // GoTrue's own answer: an HTTP error (not the OAuth shape) whose message is the OAuth code.
+            _ = other
+            throw APIError(.badRequest, .invalidCredentials, "unsupported_grant_type")
         }
     }
 

@@ -75,17 +75,25 @@ extension AuthService {
             throw APIError(.serviceUnavailable, .unexpectedFailure, "Google's signing keys are unavailable; try again shortly")
         }
         let payload: Data
+        // GoTrue says only "Bad ID token" whatever failed; the reason goes to the log.
+        func bad(_ reason: String) -> APIError {
+            logger.info("ID token refused", metadata: ["reason": "\(reason)"])
+            return APIError.oauth("Bad ID token")
+        }
         do { payload = try keys.keySet.verify(token).payload } catch {
-            throw APIError.oauth("Bad ID token: \(error)")
+            throw bad("\(error)")
         }
-        guard let claims = try? JSONDecoder().decode(GoogleClaims.self, from: payload) else {
-            throw APIError.oauth("Bad ID token: unreadable claims")
-        }
-        guard let iss = claims.iss, Self.googleIssuers.contains(iss) else { throw APIError.oauth("Bad ID token: wrong issuer") }
+        guard let claims = try? JSONDecoder().decode(GoogleClaims.self, from: payload) else { throw bad("unreadable claims") }
+        guard let iss = claims.iss, Self.googleIssuers.contains(iss) else { throw bad("wrong issuer") }
         guard let aud = claims.aud, aud.containsAny(of: clientIDs) else {
-            throw APIError.oauth("Bad ID token: audience is not an accepted Google client id")
+            let audiences: [String] = switch claims.aud {
+            case .one(let one): [one]
+            case .many(let many): many
+            case nil: []
+            }
+            throw APIError.oauth("Unacceptable audience in id_token: [\(audiences.joined(separator: " "))]")
         }
-        guard let exp = claims.exp, now.timeIntervalSince1970 < exp else { throw APIError.oauth("Bad ID token: expired") }
+        guard let exp = claims.exp, now.timeIntervalSince1970 < exp else { throw bad("expired") }
         return claims
     }
 

@@ -8,9 +8,10 @@ extension AuthService {
     /// unconfirmed account with a wrong password still reads `invalid_credentials`.
     func passwordGrant(_ body: PasswordGrantRequest, ip: String) async throws -> SessionResponse {
         try await checkRateLimit(config.rateLimits.token, bucket: "token", ip: ip)
-        guard body.email != nil || body.phone != nil else {
-            throw APIError.validation("An email address or phone number is required to sign in")
+        if body.email?.isEmpty != false, body.phone?.isEmpty == false {
+            throw APIError(.unprocessableContent, .phoneProviderDisabled, "Phone logins are disabled")
         }
+        guard body.email?.isEmpty == false else { throw APIError.validation("missing email or phone") }
         guard let password = body.password, !password.isEmpty else {
             throw APIError.validation("Password is required to sign in")
         }
