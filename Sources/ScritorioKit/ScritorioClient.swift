@@ -150,11 +150,11 @@ public final class ScritorioClient: Sendable {
 
     /// Sends `body` to `endpoint` as the signed-in user and decodes its answer.
     func send<Body: Encodable & Sendable, Response: Decodable & Sendable>(
-        _ endpoint: Endpoint<Body, Response>, body: Body
+        _ endpoint: Endpoint<Body, Response>, parameters: [String: String] = [:], body: Body
     ) async throws -> Response {
         let requester = self.requester
         return try await sessions.authorized { token in
-            try await requester.json(Response.self, requester.call(endpoint, body: body, bearer: token))
+            try await requester.json(Response.self, requester.call(endpoint, body: body, parameters: parameters, bearer: token))
         }
     }
 

@@ -12,20 +12,44 @@ public struct AccountUser: Codable, Sendable, Equatable {
     public var displayName: String?
     /// Whether the email address is confirmed.
     public var emailConfirmed: Bool
+    /// Signed in anonymously and not yet converted (no email confirmed).
+    public var isAnonymous: Bool
+    /// The address an email change is waiting to confirm.
+    public var pendingEmail: String?
 
     /// A user from its parts.
-    public init(id: String, email: String?, displayName: String?, emailConfirmed: Bool) {
+    public init(
+        id: String, email: String?, displayName: String?, emailConfirmed: Bool, isAnonymous: Bool = false, pendingEmail: String? = nil
+    ) {
         self.id = id
         self.email = email
         self.displayName = displayName
         self.emailConfirmed = emailConfirmed
+        self.isAnonymous = isAnonymous
+        self.pendingEmail = pendingEmail
     }
 
     /// The user of a GoTrue USER object.
     public init(_ user: UserResponse) {
         self.init(
             id: user.id, email: user.email.isEmpty ? nil : user.email,
-            displayName: user.user_metadata["display_name"]?.stringValue, emailConfirmed: user.email_confirmed_at != nil)
+            displayName: user.user_metadata["display_name"]?.stringValue, emailConfirmed: user.email_confirmed_at != nil,
+            isAnonymous: user.is_anonymous, pendingEmail: user.new_email)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, displayName, emailConfirmed, isAnonymous, pendingEmail
+    }
+
+    /// Decodes a stored user; sessions saved by earlier versions have no `isAnonymous` or `pendingEmail`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id), email: try container.decodeIfPresent(String.self, forKey: .email),
+            displayName: try container.decodeIfPresent(String.self, forKey: .displayName),
+            emailConfirmed: try container.decode(Bool.self, forKey: .emailConfirmed),
+            isAnonymous: try container.decodeIfPresent(Bool.self, forKey: .isAnonymous) ?? false,
+            pendingEmail: try container.decodeIfPresent(String.self, forKey: .pendingEmail))
     }
 }
 

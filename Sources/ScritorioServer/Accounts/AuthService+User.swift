@@ -12,9 +12,8 @@ extension AuthService {
     /// The user behind a verified token, provided the token's session still exists (`session_not_found`
     /// otherwise, even though the JWT itself has not expired).
     func currentUser(_ identity: Identity, on db: SQLConnection) async throws -> AuthUser {
-        guard let user = try await UserRepository.find(id: identity.userID, on: db), user.deletedAt == nil else {
-            throw APIError.userNotFound
-        }
+        // A soft-deleted user's row stays, its sessions do not: GoTrue answers `session_not_found` then.
+        guard let user = try await UserRepository.find(id: identity.userID, on: db) else { throw APIError.userNotFound }
         if user.isBanned(at: now()) { throw APIError.userBanned }
         if let sessionID = identity.sessionID {
             guard try await SessionRepository.exists(id: sessionID, userID: identity.userID, on: db) else {

@@ -103,7 +103,11 @@ extension AppConfig {
         if let n = try number("SCRITORIO_RATE_LIMIT_SIGNUP") { limits.signup = RateLimitRule(limit: Int(n), window: 300, burst: min(Int(n), 30)) }
         if let n = try number("SCRITORIO_RATE_LIMIT_EMAIL_SENT") { limits.emailsPerHour = RateLimitRule(limit: Int(n), window: 3600) }
         if let seconds = try number("SCRITORIO_RATE_LIMIT_EMAIL_INTERVAL") { limits.emailResendInterval = seconds }
+        if let n = try number("SCRITORIO_RATE_LIMIT_ANONYMOUS") { limits.anonymous = RateLimitRule(limit: Int(n), window: 3600, burst: min(Int(n), 30)) }
+        if let n = try number("SCRITORIO_RATE_LIMIT_MFA") { limits.mfa = RateLimitRule(limit: Int(n), window: 60, burst: min(2 * Int(n), 30)) }
         if multiplier > 1 {
+            limits.anonymous = limits.anonymous.scaled(by: multiplier)
+            limits.mfa = limits.mfa.scaled(by: multiplier)
             limits.token = limits.token.scaled(by: multiplier)
             limits.verify = limits.verify.scaled(by: multiplier)
             limits.signup = limits.signup.scaled(by: multiplier)

@@ -48,14 +48,14 @@ public enum SessionRepository {
         ).first() != nil
     }
 
-    /// Whether the user (not soft-deleted) and, when given, their session still exist, and whether the user is
+    /// Whether the user (a soft-deleted one too: its sessions are gone) and, when given, their session still exist, and whether the user is
     /// banned at `now`, in one statement: the check every authenticated request makes in built-in mode.
     public static func liveness(
         userID: UserID, sessionID: SessionID?, now: Date, on db: SQLConnection
     ) async throws -> (user: Bool, session: Bool, banned: Bool) {
         let session = sessionID?.rawValue ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         guard let row = try await db.sql.raw("""
-            SELECT (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue) AND u.deleted_at IS NULL) AS users,
+            SELECT (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue)) AS users,
             (SELECT COUNT(*) FROM auth_users u WHERE u.id = \(bind: userID.rawValue) AND u.banned_until > \(bind: now)) AS banned,
             (SELECT COUNT(*) FROM auth_sessions s WHERE s.id = \(bind: session) AND s.user_id = \(bind: userID.rawValue)) AS sessions
             """).first()
