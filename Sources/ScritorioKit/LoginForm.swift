@@ -15,6 +15,8 @@ public struct LoginForm: Sendable, Equatable {
         case resetPassword
         /// The reset email was sent.
         case passwordResetSent
+        /// Sign in with a code sent by email (no password): first the address, then the code.
+        case signInWithCode
     }
 
     /// Where a submission stands (the seed's `ActionStatus`).
@@ -39,6 +41,8 @@ public struct LoginForm: Sendable, Equatable {
         case passwordTooLong
         /// The confirmation differs from the password.
         case passwordsDoNotMatch
+        /// The code is not the 6 digits mailed or shown by the authenticator app.
+        case invalidCode
 
         /// The message shown under the field.
         public var message: String {
@@ -47,6 +51,7 @@ public struct LoginForm: Sendable, Equatable {
             case .passwordTooShort: "Password should be at least \(LoginForm.minimumPasswordLength) characters."
             case .passwordTooLong: "Password can be at most 72 characters."
             case .passwordsDoNotMatch: "Passwords do not match."
+            case .invalidCode: "Enter the 6-digit code."
             }
         }
     }
@@ -70,6 +75,13 @@ public struct LoginForm: Sendable, Equatable {
     public var hasSubmittedRegistration = false
     /// The message to show, empty when none.
     public var errorMessage = ""
+    /// Set once the sign-in code was mailed (``Mode/signInWithCode``); the next submission sends ``code``.
+    public var hasRequestedCode = false
+    /// Set when the sign-in succeeded but the account has a verified second factor: the next submission sends
+    /// ``code`` from the authenticator app to raise the session to `aal2`.
+    public var needsSecondFactor = false
+    /// The factor the second-factor code is checked against.
+    public var factorID: String?
 
     /// A form in `mode`.
     public init(mode: Mode = .signIn) {
@@ -84,6 +96,9 @@ public struct LoginForm: Sendable, Equatable {
         status = .idle
         errorMessage = ""
         if mode != .signUp { confirmPassword = "" }
+        hasRequestedCode = false
+        needsSecondFactor = false
+        factorID = nil
     }
 
     /// Marks a submission as running.
@@ -99,6 +114,7 @@ public struct LoginForm: Sendable, Equatable {
         switch mode {
         case .signUp: hasSubmittedRegistration = true
         case .resetPassword: mode = .passwordResetSent
+        case .signInWithCode: hasRequestedCode = true
         default: break
         }
     }
@@ -128,13 +144,21 @@ public struct LoginForm: Sendable, Equatable {
         confirmPassword == password ? nil : .passwordsDoNotMatch
     }
 
+    /// The code field's problem, if any: six digits, spaces around them allowed.
+    public var codeError: FieldError? {
+        let digits = code.trimmingCharacters(in: .whitespaces)
+        return digits.count == 6 && digits.allSatisfy({ $0.isASCII && $0.isNumber }) ? nil : .invalidCode
+    }
+
     /// The problems that block submitting the current form, in field order.
     public var validationErrors: [FieldError] {
-        switch mode {
+        if needsSecondFactor { return [codeError].compactMap { $0 } }
+        return switch mode {
         case .signUp: [emailError, passwordError, confirmPasswordError].compactMap { $0 }
         case .signIn: [emailError, password.isEmpty ? .passwordTooShort : nil].compactMap { $0 }
         case .resetPassword: [emailError].compactMap { $0 }
         case .passwordResetSent: []
+        case .signInWithCode: hasRequestedCode ? [codeError].compactMap { $0 } : [emailError].compactMap { $0 }
         }
     }
 
@@ -170,6 +194,11 @@ public struct LoginForm: Sendable, Equatable {
         case .samePassword: return "Choose a password different from the current one."
         case .overRequestRateLimit, .overEmailSendRateLimit: return "Too many attempts. Wait a minute and try again."
         case .otpExpired: return "That code is wrong or has expired. Ask for a new one."
+        case .mfaVerificationFailed: return "That code from your authenticator app is wrong. Try the current one."
+        case .mfaChallengeExpired: return "That took too long. Enter the current code from your authenticator app."
+        case .otpDisabled: return "There is no account with this email address."
+        case .signupDisabled: return "New accounts cannot be created right now."
+        case .userBanned: return "This account is suspended."
         case .emailAddressInvalid, .validationFailed: return FieldError.invalidEmail.message
         default: return fallback(mode)
         }
@@ -179,7 +208,7 @@ public struct LoginForm: Sendable, Equatable {
         switch mode {
         case .signUp: "An error occurred while signing up."
         case .resetPassword, .passwordResetSent: "An error occurred while sending the reset email."
-        case .signIn: "An error occurred while signing in."
+        case .signIn, .signInWithCode: "An error occurred while signing in."
         }
     }
 
@@ -196,6 +225,12 @@ public struct LoginForm: Sendable, Equatable {
         }
         begin()
         do {
+            if needsSecondFactor, let factorID {
+                try await client.verifyFactor(factorID, code: code)
+                needsSecondFactor = false
+                status = .success
+                return
+            }
             switch mode {
             case .signUp:
                 if hasSubmittedRegistration {
@@ -210,6 +245,17 @@ public struct LoginForm: Sendable, Equatable {
                 }
             case .signIn:
                 try await client.signIn(email: email, password: password)
+                if try await askForSecondFactor(using: client) { return }
+            case .signInWithCode:
+                if hasRequestedCode {
+                    try await client.signIn(email: email, code: code)
+                    if try await askForSecondFactor(using: client) { return }
+                } else {
+                    try await client.sendSignInCode(email: email)
+                    hasRequestedCode = true
+                    status = .idle
+                    return
+                }
             case .resetPassword:
                 try await client.sendPasswordReset(email: email)
             case .passwordResetSent:
@@ -219,5 +265,16 @@ public struct LoginForm: Sendable, Equatable {
         } catch {
             fail(error)
         }
+    }
+
+    /// After a first-factor sign-in: when the account has a verified factor, the form asks for its code next.
+    private mutating func askForSecondFactor(using client: ScritorioClient) async throws -> Bool {
+        let level = try await client.assuranceLevel()
+        guard level.next > level.current, let factor = try await client.factors().first(where: \.isVerified) else { return false }
+        needsSecondFactor = true
+        factorID = factor.id
+        code = ""
+        status = .idle
+        return true
     }
 }
