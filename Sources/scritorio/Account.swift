@@ -9,7 +9,7 @@ struct Account: AsyncParsableCommand {
         abstract: "Use a Scritorio server as a desktop app does: sign up, sign in, upgrade, devices, AI.",
         subcommands: [
             AccountSignUp.self, AccountConfirm.self, AccountLogin.self, AccountLogout.self, AccountStatus.self,
-            AccountUpgrade.self, AccountDevices.self, AccountAI.self, AccountToken.self,
+            AccountUpgrade.self, AccountDevices.self, AccountAI.self, AccountToken.self, AccountMFA.self,
         ])
 }
 
@@ -137,24 +137,42 @@ struct AccountConfirm: AsyncParsableCommand {
 }
 
 struct AccountLogin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "login", abstract: "Sign in with email and password.")
+    static let configuration = CommandConfiguration(
+        commandName: "login", abstract: "Sign in with email and password, or with a code emailed to you (--code).")
     @OptionGroup var options: AccountOptions
     @Argument(help: "Email address (asked when missing).") var email: String?
     @Flag(help: "Read the password from the first line of standard input instead of prompting.") var passwordStdin = false
+    @Flag(help: "Sign in with a 6-digit code emailed to you instead of a password.") var code = false
 
     func run() async throws {
         let client = try options.client()
         let email = try self.email ?? Terminal.prompt("Email: ")
-        let password = try passwordStdin ? Terminal.readLine() : Terminal.secret("Password: ")
-        var form = LoginForm(mode: .signIn)
+        var form = LoginForm(mode: code ? .signInWithCode : .signIn)
         form.email = email
-        form.password = password
+        if code {
+            await form.submit(using: client)
+            try Self.check(form)
+            print("A sign-in code was sent to \(email).")
+            form.code = try Terminal.prompt("Code from the email: ")
+        } else {
+            form.password = try passwordStdin ? Terminal.readLine() : Terminal.secret("Password: ")
+        }
         await form.submit(using: client)
-        guard form.status == .success else {
+        try Self.check(form)
+        if form.needsSecondFactor {
+            // The account has a verified second factor: the sign-in completes with the authenticator app's code.
+            form.code = try Terminal.prompt("Code from your authenticator app: ")
+            await form.submit(using: client)
+            try Self.check(form)
+        }
+        print("Signed in as \(await client.currentUser?.email ?? email).")
+    }
+
+    static func check(_ form: LoginForm) throws {
+        guard form.status != .error, form.errorMessage.isEmpty else {
             FileHandle.standardError.write(Data("error: \(form.errorMessage)\n".utf8))
             throw ExitCode.failure
         }
-        print("Signed in as \(await client.currentUser?.email ?? email).")
     }
 }
 

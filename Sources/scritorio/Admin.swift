@@ -8,7 +8,7 @@ import ScritorioStore
 
 /// `scritorio admin events …`: see what the webhook processor could not apply, and act on it.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Administration.", subcommands: [Events.self])
+    static let configuration = CommandConfiguration(abstract: "Administration.", subcommands: [Events.self, AdminUsers.self])
 
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
