@@ -150,7 +150,8 @@ struct AuthService: Sendable {
 
     /// The 60-second rule between two mails of one kind to one user, and the global hourly mail budget.
     func checkMailAllowed(lastSentAt: Date?, now: Date) async throws {
-        if let lastSentAt, now.timeIntervalSince(lastSentAt) < config.rateLimits.emailResendInterval {
+        // (No interval means none: a stored time read back can sit a rounding error after `now`.)
+        if let lastSentAt, config.rateLimits.emailResendInterval > 0, now.timeIntervalSince(lastSentAt) < config.rateLimits.emailResendInterval {
             let wait = Int((config.rateLimits.emailResendInterval - now.timeIntervalSince(lastSentAt)).rounded(.up))
             throw APIError.emailRateLimited(seconds: max(1, wait))
         }
