@@ -45,3 +45,29 @@ struct GoTrueOffTests {
         }
     }
 }
+
+@Suite("GoTrue's token error messages")
+struct GoTrueTokenMessagesTests {
+    @Test("bad_jwt messages in golang-jwt's words; a refused ID token is just \"Bad ID token\"", arguments: TestStores.kinds)
+    func messages(kind: StoreKind) async throws {
+        let clock = TestClock()
+        try await Harness.run(kind, now: { clock.now }) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let token = try #require(session.string("access_token"))
+            let garbage = try await app.request(.get, "/auth/v1/user", bearer: "not-a-token")
+            #expect((garbage.status, garbage.code, garbage.string("message")) == (
+                .forbidden, "bad_jwt", "invalid JWT: unable to parse or verify signature, token is malformed: token contains an invalid number of segments"))
+            let parts = token.split(separator: ".")
+            let forged = try await app.request(.get, "/auth/v1/user", bearer: "\(parts[0]).\(parts[1]).\(String(parts[2].reversed()))")
+            #expect(forged.string("message") == "invalid JWT: unable to parse or verify signature, token signature is invalid: signature is invalid")
+            clock.advance(3601)
+            let expired = try await app.request(.get, "/auth/v1/user", bearer: token)
+            #expect((expired.status, expired.code, expired.string("message")) == (
+                .forbidden, "bad_jwt", "invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired"))
+
+            let idToken = try await app.request(.post, "/auth/v1/token?grant_type=id_token", json: ["provider": "google", "id_token": "x.y.z"])
+            #expect(idToken.status == .badRequest && idToken.json["error_description"] as? String == "Bad ID token")
+            #expect(idToken.json["error"] as? String == "invalid request")
+        }
+    }
+}

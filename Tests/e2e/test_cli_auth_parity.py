@@ -307,6 +307,22 @@ def test_admin_users_needs_the_secret_key(ak, tmp_path):
     assert missing.returncode != 0 and "SCRITORIO_SECRET_KEY" in missing.stderr, missing.stdout + missing.stderr
 
 
+def test_admin_users_bad_or_unreachable_url_is_a_clear_error():
+    """As `account …` does: a non-http(s) --url is refused by name, an unreachable server is one line."""
+    bad = admin_users("ftp://nowhere", "list")
+    assert bad.returncode != 0 and "must be an http" in bad.stderr, bad.stderr
+    down = admin_users(f"http://127.0.0.1:{_closed_port()}", "list")
+    assert down.returncode == 1 and "could not be reached" in down.stderr, down.stderr
+    assert "NSURLErrorDomain" not in down.stderr and len(down.stderr.strip().splitlines()) == 1, down.stderr
+
+
+def _closed_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 # ------------------------------------------------------------------ keys secret
 
 

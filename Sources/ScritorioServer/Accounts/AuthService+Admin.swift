@@ -113,7 +113,7 @@ extension AuthService {
                 identityData: [
                     "sub": .string(user.id.description), "email": .string(user.email ?? ""),
                     "email_verified": .bool(user.isConfirmed), "phone_verified": .bool(false),
-                ], lastSignInAt: nil, createdAt: now, updatedAt: now),
+                ], lastSignInAt: now, createdAt: now, updatedAt: now),
             on: db)
         try await MemberRepository.upsertProfile(
             userID: user.id, displayName: user.userMetadata["display_name"]?.stringValue, now: now, on: db)
@@ -182,7 +182,7 @@ extension AuthService {
                     identityData: [
                         "sub": .string(user.id.description), "email": .string(email), "email_verified": .bool(verified),
                         "phone_verified": .bool(false),
-                    ], lastSignInAt: nil, createdAt: now, updatedAt: now),
+                    ], lastSignInAt: now, createdAt: now, updatedAt: now),
                 on: db)
             let providers = (user.appMetadata["providers"]?.arrayValue?.compactMap(\.stringValue) ?? []) + ["email"]
             user.appMetadata = user.appMetadata.mergingMetadata(AuthUser.appMetadata(providers: providers))

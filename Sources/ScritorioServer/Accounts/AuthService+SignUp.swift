@@ -73,7 +73,7 @@ extension AuthService {
                     identityData: [
                         "sub": .string(user.id.description), "email": .string(email),
                         "email_verified": .bool(config.autoconfirm), "phone_verified": .bool(false),
-                    ], lastSignInAt: nil, createdAt: now, updatedAt: now),
+                    ], lastSignInAt: now, createdAt: now, updatedAt: now),
                 on: db)
             try await MemberRepository.upsertProfile(
                 userID: user.id, displayName: metadata["display_name"]?.stringValue, now: now, on: db)

@@ -76,17 +76,18 @@ struct Authenticator: Sendable {
         if believeFor > 0 { alive.store(epoch, for: key, now: at) }
     }
 
+    /// golang-jwt v5's wording, as GoTrue puts it after "invalid JWT: unable to parse or verify signature, ".
     static func describe(_ error: ScritorioCore.JWTError) -> String {
         switch error {
-        case .malformed: "token is malformed"
-        case .unsupportedAlgorithm(let alg): "signing method \(alg) is invalid"
-        case .unknownKey: "no key matches the token"
-        case .badSignature: "signature is invalid"
+        case .malformed: "token is malformed: token contains an invalid number of segments"
+        case .unsupportedAlgorithm(let alg): "token signature is invalid: signing method \(alg) is invalid"
+        case .unknownKey: "token is unverifiable: error while executing keyfunc: unrecognized JWT kid"
+        case .badSignature: "token signature is invalid: signature is invalid"
         case .expired: "token has invalid claims: token is expired"
-        case .notYetValid: "token is not valid yet"
-        case .wrongIssuer: "token has invalid issuer"
-        case .wrongAudience: "token has invalid audience"
-        case .missingClaim(let claim): "token is missing the \(claim) claim"
+        case .notYetValid: "token has invalid claims: token is not valid yet"
+        case .wrongIssuer: "token has invalid claims: token has invalid issuer"
+        case .wrongAudience: "token has invalid claims: token has invalid audience"
+        case .missingClaim(let claim): "token has invalid claims: token is missing required claim: \(claim) claim is required"
         }
     }
 }
