@@ -162,3 +162,27 @@ struct PasswordlessTests {
         }
     }
 }
+
+@Suite("Pre-registered addresses")
+struct PreRegistrationTests {
+    @Test("a password chosen by an unproven sign-up does not survive the owner's OTP or invitation", arguments: TestStores.kinds)
+    func squatterLosesPassword(kind: StoreKind) async throws {
+        try await Harness.run(kind) { app in
+            for path in ["otp", "invite"] {
+                let victim = Harness.email()
+                // Someone signs up with the victim's address and a password of their own, and never confirms.
+                _ = try await app.request(.post, "/auth/v1/signup", json: ["email": victim, "password": "squatter-pass-1"])
+                if path == "otp" {
+                    _ = try await app.request(.post, "/auth/v1/otp", json: ["email": victim])
+                } else {
+                    _ = try await app.admin(.post, "/auth/v1/invite", json: ["email": victim])
+                }
+                let code = try #require(app.outbox.list(to: victim).first?.otp)
+                let owner = try await app.request(.post, "/auth/v1/verify", json: ["type": path == "otp" ? "email" : "invite", "email": victim, "token": code])
+                #expect(owner.status == .ok)
+                let squatter = try await app.request(.post, "/auth/v1/token?grant_type=password", json: ["email": victim, "password": "squatter-pass-1"])
+                #expect((squatter.status, squatter.code) == (.badRequest, "invalid_credentials"), "\(path)")
+            }
+        }
+    }
+}

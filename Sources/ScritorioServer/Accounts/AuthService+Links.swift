@@ -57,6 +57,8 @@ extension AuthService {
                 if var existing = user {
                     if existing.isConfirmed { throw Self.emailExists }
                     if let data = body.data { existing.userMetadata = existing.userMetadata.mergingMetadata(data) }
+                    // The unproven sign-up's password goes: the link's user sets their own (or the one given here).
+                    existing.encryptedPassword = passwordHash
                     existing.confirmationSentAt = now
                     if type == "invite" { existing.invitedAt = now }
                     existing.updatedAt = now
@@ -111,6 +113,8 @@ extension AuthService {
                 try await checkMailAllowed(lastSentAt: existing.confirmationSentAt, now: now)
                 user = existing
                 previous = existing.confirmationSentAt
+                // The invitee proves the address; a password from an earlier, unproven sign-up does not stay.
+                user.encryptedPassword = nil
                 user.confirmationSentAt = now
                 user.invitedAt = now
                 user.updatedAt = now

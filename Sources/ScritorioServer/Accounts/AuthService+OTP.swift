@@ -54,6 +54,9 @@ extension AuthService {
             if let unconfirmed = existing {
                 try await checkMailAllowed(lastSentAt: unconfirmed.confirmationSentAt, now: now)
                 user = unconfirmed
+                // Whoever proves this address with the code owns the account: a password an earlier, unproven
+                // sign-up chose must not come with it (else pre-registering someone's address keeps a way in).
+                user.encryptedPassword = nil
                 user.confirmationSentAt = now
                 user.updatedAt = now
                 try await UserRepository.update(user, on: db)
