@@ -163,7 +163,11 @@ struct AccountLogin: AsyncParsableCommand {
             // The account has a verified second factor: the sign-in completes with the authenticator app's code.
             form.code = try Terminal.prompt("Code from your authenticator app: ")
             await form.submit(using: client)
-            try Self.check(form)
+            if form.status == .error || !form.errorMessage.isEmpty {
+                // A sign-in the second factor did not complete is not kept.
+                await client.signOut()
+                try Self.check(form)
+            }
         }
         print("Signed in as \(await client.currentUser?.email ?? email).")
     }

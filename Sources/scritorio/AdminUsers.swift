@@ -23,7 +23,7 @@ struct AdminUsers: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: directory + "/secret-key", encoding: .utf8),
                 case let key = text.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty
             else {
-                throw ValidationError("set SCRITORIO_SECRET_KEY (scritorio keys secret prints it), or run in the server's data directory's parent")
+                Self.fail("set SCRITORIO_SECRET_KEY (scritorio keys secret prints it), or SCRITORIO_DATA_DIR to the server's data directory")
             }
             return key
         }
@@ -32,9 +32,10 @@ struct AdminUsers: AsyncParsableCommand {
         func call(_ method: String, _ path: String, query: [URLQueryItem] = [], body: (any Encodable)? = nil) async throws -> Data {
             let environment = ProcessInfo.processInfo.environment
             let base = url ?? environment["SCRITORIO_URL"] ?? "http://127.0.0.1:8080"
-            guard var components = URLComponents(string: base + "/auth/v1/" + path) else { throw ValidationError("bad --url \(base)") }
+            guard var components = URLComponents(string: base + "/auth/v1/" + path), ["http", "https"].contains(components.scheme ?? "")
+            else { Self.fail("--url must be an http(s) URL, got \(base)") }
             if !query.isEmpty { components.queryItems = query }
-            guard let target = components.url else { throw ValidationError("bad --url \(base)") }
+            guard let target = components.url else { Self.fail("--url must be an http(s) URL, got \(base)") }
             let key = try secretKey()
             var request = URLRequest(url: target)
             request.httpMethod = method
@@ -45,7 +46,13 @@ struct AdminUsers: AsyncParsableCommand {
                 request.setValue("application/json", forHTTPHeaderField: "Content-Type")
                 request.httpBody = try JSONEncoder().encode(body)
             }
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let data: Data
+            let response: URLResponse
+            do {
+                (data, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                Self.fail("The server could not be reached: \((error as NSError).userInfo[NSLocalizedDescriptionKey] as? String ?? "\(base) did not answer")")
+            }
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             guard (200..<300).contains(status) else {
                 let message = (try? JSONDecoder().decode([String: String].self, from: data)).flatMap { $0["message"] ?? $0["msg"] }
@@ -53,6 +60,12 @@ struct AdminUsers: AsyncParsableCommand {
                 throw ExitCode.failure
             }
             return data
+        }
+
+        /// One line on stderr and exit 1 (no usage text: the command was right, its circumstances were not).
+        static func fail(_ message: String) -> Never {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            Foundation.exit(1)
         }
     }
 
