@@ -17,6 +17,9 @@ public struct MFAFactor: Sendable, Equatable {
     /// The last time step a code was accepted for: a code of that step or earlier is refused.
     public var lastUsedStep: Int64?
     public var lastChallengedAt: Date?
+    /// Wrong codes in a row; from the fifth, the factor refuses codes until ``lockedUntil``.
+    public var failedAttempts = 0
+    public var lockedUntil: Date?
     public var createdAt: Date
     public var updatedAt: Date
 

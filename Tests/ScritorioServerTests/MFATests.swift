@@ -162,3 +162,40 @@ struct MFATests {
         }
     }
 }
+
+@Suite("TOTP MFA: guessing and old tokens")
+struct MFAGuessingTests {
+    @Test("five wrong codes in a row lock the factor, doubling; an aal1 token stays aal1 after its session rises", arguments: TestStores.kinds)
+    func lockout(kind: StoreKind) async throws {
+        let clock = TestClock()
+        try await Harness.run(kind, now: { clock.now }) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let aal1Token = try #require(session.string("access_token"))
+            let enrolled = try await app.request(.post, "/auth/v1/factors", json: ["factor_type": "totp"], bearer: aal1Token)
+            let factorID = try #require(enrolled.string("id"))
+            let secret = try #require((enrolled.json["totp"] as? [String: Any])?["secret"] as? String)
+            let totp = TOTP(secret: try #require(Base32.decode(secret)))
+            let challenge = try await app.request(.post, "/auth/v1/factors/\(factorID)/challenge", json: [:], bearer: aal1Token)
+            let challengeID = try #require(challenge.string("id"))
+            let right = totp.code(at: clock.now)
+            let wrong = right == "000000" ? "111111" : "000000"
+            for _ in 0..<5 {
+                let reply = try await app.request(.post, "/auth/v1/factors/\(factorID)/verify", json: ["challenge_id": challengeID, "code": wrong], bearer: aal1Token)
+                #expect(reply.code == "mfa_verification_failed")
+            }
+            // Locked: even the right code waits.
+            let locked = try await app.request(.post, "/auth/v1/factors/\(factorID)/verify", json: ["challenge_id": challengeID, "code": right], bearer: aal1Token)
+            #expect((locked.status, locked.code) == (.tooManyRequests, "over_request_rate_limit"), "\(locked.raw)")
+            clock.advance(61)
+            let challenge2 = try await app.request(.post, "/auth/v1/factors/\(factorID)/challenge", json: [:], bearer: aal1Token)
+            let verified = try await app.request(
+                .post, "/auth/v1/factors/\(factorID)/verify", json: ["challenge_id": challenge2.string("id")!, "code": totp.code(at: clock.now)], bearer: aal1Token)
+            #expect(verified.status == .ok, "\(verified.raw)")
+            // The session is aal2 now, but the token issued before says aal1: it may not change the password.
+            let old = try await app.request(.put, "/auth/v1/user", json: ["password": "another-pass-7"], bearer: aal1Token)
+            #expect((old.status, old.code) == (.unauthorized, "insufficient_aal"))
+            let new = try await app.request(.put, "/auth/v1/user", json: ["password": "another-pass-7"], bearer: verified.string("access_token"))
+            #expect(new.status == .ok)
+        }
+    }
+}

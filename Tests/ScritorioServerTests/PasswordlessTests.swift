@@ -186,3 +186,33 @@ struct PreRegistrationTests {
         }
     }
 }
+
+@Suite("Codes after the address changed")
+struct CodesAfterChangeTests {
+    @Test("a sign-in code sent to the old address stops working once the address changes; a soft delete ends PKCE flows", arguments: TestStores.kinds)
+    func oldCodes(kind: StoreKind) async throws {
+        try await Harness.run(kind, configure: { $0.secureEmailChange = false }) { app in
+            let old = Harness.email()
+            let session = try await app.confirmedSession(old)
+            _ = try await app.request(.post, "/auth/v1/otp", json: ["email": old])
+            let oldCode = try #require(app.outbox.list(to: old).first?.otp)
+            let new = Harness.email()
+            _ = try await app.request(.put, "/auth/v1/user", json: ["email": new], bearer: session.string("access_token"))
+            let change = try #require(app.outbox.list(to: new).first?.otp)
+            #expect(try await app.request(.post, "/auth/v1/verify", json: ["type": "email_change", "email": new, "token": change]).status == .ok)
+            let stale = try await app.request(.post, "/auth/v1/verify", json: ["type": "magiclink", "email": old, "token": oldCode])
+            #expect((stale.status, stale.code) == (.forbidden, "otp_expired"))
+
+            // A PKCE link followed before a soft delete yields no session after it.
+            let verifier = String(repeating: "w", count: 50)
+            _ = try await app.request(.post, "/auth/v1/otp", json: ["email": new, "code_challenge": verifier, "code_challenge_method": "plain"])
+            let link = try #require(app.outbox.list(to: new).first?.link)
+            let followed = try await app.request(.get, String(link.dropFirst("http://scritorio.test".count)), apikey: false)
+            let code = try #require(URLComponents(string: followed.headers[.location] ?? "")?.queryItems?.first { $0.name == "code" }?.value)
+            let id = try #require((session.json["user"] as? [String: Any])?["id"] as? String)
+            _ = try await app.admin(.delete, "/auth/v1/admin/users/\(id)", json: ["should_soft_delete": true])
+            let exchanged = try await app.request(.post, "/auth/v1/token?grant_type=pkce", json: ["auth_code": code, "code_verifier": verifier])
+            #expect(exchanged.status.code >= 400 && exchanged.string("access_token") == nil)
+        }
+    }
+}

@@ -137,6 +137,8 @@ extension AuthService {
                 if try await UserRepository.find(email: email, on: db) != nil { throw Self.emailExists }
                 user.email = email
                 user.emailChange = nil
+                // Codes and links sent to the old address stop working with it.
+                try await OneTimeTokenRepository.deleteAll(of: user.id, on: db)
                 if user.isAnonymous, body.email_confirm == true { user.isAnonymous = false }
                 try await setEmailIdentity(of: &user, to: email, verified: body.email_confirm == true, now: now, on: db)
             }

@@ -42,7 +42,8 @@ extension AuthService {
         if user.emailConfirmedAt == nil { user.emailConfirmedAt = now }
         try await setEmailIdentity(of: &user, to: newEmail, verified: true, now: now, on: db)
         user.isAnonymous = false
-        try await OneTimeTokenRepository.deleteAll(of: user.id, types: [.emailChangeCurrent, .emailChangeNew], on: db)
+        // Every code sent to the old address (sign-in links included) stops working with it.
+        try await OneTimeTokenRepository.deleteAll(of: user.id, on: db)
     }
 
     /// A verified `email_change` token: the first of two (secure change) is only recorded; the last applies it.
@@ -51,9 +52,13 @@ extension AuthService {
         guard var user = try await UserRepository.find(id: token.userID, on: db, forUpdate: true), let newEmail = user.emailChange else {
             throw APIError.otpExpired
         }
+        // Each code vouches for one address: the new one for the pending change, the current one for the account's.
+        let vouchedFor = token.type == .emailChangeNew ? newEmail : user.email
+        guard token.relatesTo == vouchedFor else { throw APIError.otpExpired }
         let other: OneTimeTokenType = token.type == .emailChangeNew ? .emailChangeCurrent : .emailChangeNew
+        // Read without a lock: a concurrent verification of the other code holds it, and waiting would deadlock.
         if !config.autoconfirm, user.emailChangeConfirmStatus == 0,
-            try await OneTimeTokenRepository.find(userID: user.id, type: other, on: db) != nil
+            try await OneTimeTokenRepository.find(userID: user.id, type: other, on: db, forUpdate: false) != nil
         {
             user.emailChangeConfirmStatus = 1
             user.updatedAt = now

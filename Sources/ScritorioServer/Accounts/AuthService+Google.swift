@@ -63,6 +63,8 @@ extension AuthService {
         return try await retryingOnRace {
             try await database.transaction { db in
                 let user = try await googleUser(sub: sub, email: email, verified: verified, identityData: data, name: claims.name, now: now, on: db)
+                if user.deletedAt != nil { throw APIError.userNotFound }
+                if user.isBanned(at: now) { throw APIError.userBanned }
                 return try await startSession(for: user, method: "oauth", now: now, on: db)
             }
         }

@@ -81,6 +81,8 @@ extension AuthService {
             default:
                 guard var existing = user, let newEmail else { throw Self.adminUserNotFound }
                 if newEmail != email, try await UserRepository.find(email: newEmail, on: db) != nil { throw Self.emailExists }
+                // A new pending address: the codes of any earlier change no longer apply.
+                try await OneTimeTokenRepository.deleteAll(of: existing.id, types: [.emailChangeCurrent, .emailChangeNew], on: db)
                 existing.emailChange = newEmail
                 existing.emailChangeSentAt = now
                 existing.emailChangeConfirmStatus = 0

@@ -8,6 +8,8 @@ import ScritorioStore
 /// time step already used for this factor is refused, so a shoulder-surfed code cannot be replayed in its window.
 extension AuthService {
     static let maxFactors = 10
+    /// Wrong TOTP codes in a row before a factor starts locking.
+    static let freeAttempts = 5
     static let challengeLifetime: TimeInterval = 300
     static let anonymousNotAllowed = APIError(.forbidden, .noAuthorization, "Anonymous user not allowed to perform these actions")
     static let factorNotFound = APIError(.notFound, .mfaFactorNotFound, "Factor not found")
@@ -61,7 +63,7 @@ extension AuthService {
                 throw APIError(
                     .unprocessableContent, .tooManyEnrolledMFAFactors, "Maximum number of verified factors reached, unenroll to continue")
             }
-            if factors.contains(where: { $0.status == .verified }), session?.aal != "aal2" {
+            if factors.contains(where: { $0.status == .verified }), session?.aal != "aal2" || identity.aal != "aal2" {
                 throw APIError(.forbidden, .insufficientAAL, "AAL2 required to enroll a new factor")
             }
             try await MFARepository.insert(
@@ -116,6 +118,8 @@ extension AuthService {
         enum Outcome: Sendable {
             case session(SessionResponse)
             case expired
+            case wrongCode
+            case locked(seconds: Int)
         }
         let outcome: Outcome = try await database.transaction { db in
             let (user, session) = try await mfaCaller(identity, on: db)
@@ -136,13 +140,27 @@ extension AuthService {
                 logger.error("an MFA factor's secret does not open with this server's MFA key", metadata: ["factor_id": "\(factor.id)"])
                 throw APIError(.internalServerError, .unexpectedFailure, "The factor cannot be verified on this server")
             }
+            if let until = factor.lockedUntil, until > now {
+                return .locked(seconds: Int(until.timeIntervalSince(now).rounded(.up)))
+            }
             guard let step = TOTP(secret: secret).matchingStep(code, at: now), step > (factor.lastUsedStep ?? .min) else {
-                throw APIError(.unprocessableContent, .mfaVerificationFailed, "Invalid TOTP code entered")
+                // Counted (committed before the refusal): from the fifth wrong code in a row the factor waits a
+                // minute, doubling each time up to a day, so guessing a 6-digit code stays out of reach.
+                factor.failedAttempts += 1
+                if factor.failedAttempts >= Self.freeAttempts {
+                    let delay = min(86_400, 60 * pow(2, Double(factor.failedAttempts - Self.freeAttempts)))
+                    factor.lockedUntil = now.addingTimeInterval(delay)
+                }
+                factor.updatedAt = now
+                try await MFARepository.update(factor, on: db)
+                return .wrongCode
             }
             guard var session else { throw APIError.sessionNotFound }
             try await MFARepository.markVerified(challengeID: challenge.id, at: now, on: db)
             factor.status = .verified
             factor.lastUsedStep = step
+            factor.failedAttempts = 0
+            factor.lockedUntil = nil
             factor.updatedAt = now
             try await MFARepository.update(factor, on: db)
             for other in try await MFARepository.factors(of: user.id, on: db) where other.status == .unverified && other.id != factor.id {
@@ -164,6 +182,11 @@ extension AuthService {
         }
         switch outcome {
         case .session(let response): return response
+        case .wrongCode: throw APIError(.unprocessableContent, .mfaVerificationFailed, "Invalid TOTP code entered")
+        case .locked(let seconds):
+            throw APIError(
+                .tooManyRequests, .overRequestRateLimit,
+                "Too many wrong codes for this factor; try again in \(seconds) seconds")
         case .expired:
             throw APIError(
                 .unprocessableContent, .mfaChallengeExpired,
@@ -179,7 +202,7 @@ extension AuthService {
             guard let factor = try await MFARepository.find(id: factorID, userID: user.id, on: db, forUpdate: true) else {
                 throw Self.factorNotFound
             }
-            if factor.status == .verified, session?.aal != "aal2" {
+            if factor.status == .verified, session?.aal != "aal2" || identity.aal != "aal2" {
                 throw APIError(.unprocessableContent, .insufficientAAL, "AAL2 required to unenroll verified factor")
             }
             try await removeFactor(factor, now: now, on: db)

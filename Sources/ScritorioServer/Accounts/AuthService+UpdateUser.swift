@@ -31,7 +31,7 @@ extension AuthService {
         let changesEmail = newEmail != nil && newEmail != current.email
         if newPassword != nil || changesEmail {
             let verified = try await database.read { db in try await MFARepository.factors(of: current.id, on: db) }.contains { $0.status == .verified }
-            if verified, session?.aal != "aal2" {
+            if verified, session?.aal != "aal2" || identity.aal != "aal2" {
                 throw APIError(.unauthorized, .insufficientAAL, "AAL2 session is required to update email or password when MFA is enabled.")
             }
         }
@@ -44,12 +44,15 @@ extension AuthService {
         }
         var newHash: String?
         if let newPassword {
-            if config.passwordChangeNeedsReauthentication, let session, now.timeIntervalSince(session.createdAt) >= 86_400 {
-                guard let nonce = body.nonce, !nonce.isEmpty else { throw Self.reauthenticationNeeded }
-                try await checkNonce(nonce, of: current, now: now)
-            }
+            let needsNonce = config.passwordChangeNeedsReauthentication && session.map { now.timeIntervalSince($0.createdAt) >= 86_400 } == true
+            if needsNonce, body.nonce?.isEmpty != false { throw Self.reauthenticationNeeded }
             if let oldHash = current.encryptedPassword, try await passwords.verify(newPassword, oldHash) {
                 throw APIError(.unprocessableContent, .samePassword, "New password should be different from the old password.")
+            }
+            if needsNonce, let nonce = body.nonce {
+                // Per account too: a stolen session guessing from many addresses gets no more tries.
+                try await checkRateLimit(config.rateLimits.verify, bucket: "nonce", key: "user:\(current.id)")
+                try await checkNonce(nonce, of: current, now: now)
             }
             newHash = try await passwords.hash(newPassword)
         }

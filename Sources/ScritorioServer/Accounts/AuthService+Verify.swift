@@ -124,7 +124,8 @@ extension AuthService {
                 throw APIError(.badRequest, .badCodeVerifier, "code challenge does not match previously saved code verifier")
             }
             try await OneTimeTokenRepository.deleteFlow(id: flow.id, on: db)
-            guard let user = try await UserRepository.find(id: userID, on: db) else { throw APIError.userNotFound }
+            guard let user = try await UserRepository.find(id: userID, on: db), user.deletedAt == nil else { throw APIError.userNotFound }
+            if user.isBanned(at: now) { throw APIError.userBanned }
             return .session(try await startSession(for: user, method: "otp", now: now, on: db))
         }
         switch exchange {
@@ -149,8 +150,14 @@ extension AuthService {
         try await OneTimeTokenRepository.delete(id: token.id, on: db)
         guard var user = try await UserRepository.find(id: token.userID, on: db, forUpdate: true), user.deletedAt == nil else { return nil }
         if user.isBanned(at: now) { throw APIError.userBanned }
+        // A confirmation or recovery code proves the address it was sent to: if the account's address has changed
+        // since, it proves nothing about this account.
+        if [.confirmation, .recovery].contains(token.type), token.relatesTo != user.email { return nil }
         // Following a confirmation or a recovery link proves the address (an email change's is applied by its caller).
         if user.emailConfirmedAt == nil, ![.emailChangeCurrent, .emailChangeNew].contains(token.type) {
+            // Whoever proves the address owns the account: a password chosen by an earlier, unproven sign-up goes
+            // (a recovery or magic link is the owner's way in; a confirmation keeps the password the owner just chose).
+            if token.type == .recovery { user.encryptedPassword = nil }
             user.emailConfirmedAt = now
             user.updatedAt = now
             try await UserRepository.update(user, on: db)

@@ -2,8 +2,9 @@ import Foundation
 
 /// v11: what GoTrue's admin API, email change, reauthentication, anonymous users and TOTP MFA keep. Users gain a
 /// ban, a soft deletion, the anonymous flag, the invitation time and a pending email change; sessions record the
-/// factor that raised them to `aal2`; factors keep their TOTP secret sealed (never in the clear) and the last time
-/// step a code was accepted for, so a code works once; challenges expire.
+/// factor that raised them to `aal2`; factors keep their TOTP secret sealed (never in the clear), the last time
+/// step a code was accepted for (so a code works once) and their run of wrong codes (which locks them for a while);
+/// challenges expire.
 enum Migration011AuthParity {
     static let migration = Migration(version: 11, name: "auth_parity", statements: [
         "ALTER TABLE auth_users ADD COLUMN banned_until {ts}",
@@ -24,6 +25,8 @@ enum Migration011AuthParity {
             status TEXT NOT NULL,
             sealed_secret TEXT NOT NULL,
             last_used_step {bigint},
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until {ts},
             last_challenged_at {ts},
             created_at {ts} NOT NULL,
             updated_at {ts} NOT NULL

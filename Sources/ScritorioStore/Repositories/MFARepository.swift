@@ -22,14 +22,16 @@ public struct StoredMFAChallenge: Sendable, Equatable {
 /// `auth_mfa_factors` and `auth_mfa_challenges`.
 public enum MFARepository {
     static let factorColumns = """
-        id, user_id, friendly_name, factor_type, status, sealed_secret, last_used_step, last_challenged_at, created_at, updated_at
+        id, user_id, friendly_name, factor_type, status, sealed_secret, last_used_step, last_challenged_at, created_at, updated_at,
+        failed_attempts, locked_until
         """
 
     public static func insert(_ factor: MFAFactor, on db: SQLConnection) async throws {
         try await db.sql.raw("""
             INSERT INTO auth_mfa_factors (\(unsafeRaw: factorColumns)) VALUES (\(bind: factor.id), \(bind: factor.userID.rawValue),
             \(bind: factor.friendlyName), \(bind: factor.factorType), \(bind: factor.status.rawValue), \(bind: factor.sealedSecret),
-            \(bind: factor.lastUsedStep), \(bind: factor.lastChallengedAt), \(bind: factor.createdAt), \(bind: factor.updatedAt))
+            \(bind: factor.lastUsedStep), \(bind: factor.lastChallengedAt), \(bind: factor.createdAt), \(bind: factor.updatedAt),
+            \(bind: factor.failedAttempts), \(bind: factor.lockedUntil))
             """).run()
     }
 
@@ -51,6 +53,7 @@ public enum MFARepository {
         try await db.sql.raw("""
             UPDATE auth_mfa_factors SET friendly_name = \(bind: factor.friendlyName), status = \(bind: factor.status.rawValue),
             last_used_step = \(bind: factor.lastUsedStep), last_challenged_at = \(bind: factor.lastChallengedAt),
+            failed_attempts = \(bind: factor.failedAttempts), locked_until = \(bind: factor.lockedUntil),
             updated_at = \(bind: factor.updatedAt) WHERE id = \(bind: factor.id)
             """).run()
     }
@@ -79,7 +82,7 @@ public enum MFARepository {
     }
 
     static func decodeFactor(_ row: any SQLRow) throws -> MFAFactor {
-        MFAFactor(
+        var factor = MFAFactor(
             id: try row.decode(column: "id", as: UUID.self),
             userID: UserID(try row.decode(column: "user_id", as: UUID.self)),
             friendlyName: try row.decode(column: "friendly_name", as: String?.self),
@@ -90,6 +93,9 @@ public enum MFARepository {
             lastChallengedAt: try row.decode(column: "last_challenged_at", as: Date?.self),
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self))
+        factor.failedAttempts = try row.decode(column: "failed_attempts", as: Int.self)
+        factor.lockedUntil = try row.decode(column: "locked_until", as: Date?.self)
+        return factor
     }
 
     // MARK: Challenges

@@ -95,11 +95,18 @@ public enum OneTimeTokenRepository {
     }
 
     /// The user's token of this kind, if any.
-    public static func find(userID: UserID, type: OneTimeTokenType, on db: SQLConnection) async throws -> StoredOneTimeToken? {
+    public static func find(
+        userID: UserID, type: OneTimeTokenType, on db: SQLConnection, forUpdate: Bool = true
+    ) async throws -> StoredOneTimeToken? {
         try await db.sql.raw("""
             SELECT id, user_id, token_type, token_hash, relates_to, flow_state_id, redirect_to, created_at
-            FROM auth_one_time_tokens WHERE user_id = \(bind: userID.rawValue) AND token_type = \(bind: type.rawValue)\(unsafeRaw: db.forUpdate)
+            FROM auth_one_time_tokens WHERE user_id = \(bind: userID.rawValue) AND token_type = \(bind: type.rawValue)\(unsafeRaw: forUpdate ? db.forUpdate : "")
             """).first().map(decode)
+    }
+
+    /// Forgets the PKCE flows waiting on a user (a soft-deleted one gets no session from a code issued before).
+    public static func deleteFlows(of userID: UserID, on db: SQLConnection) async throws {
+        try await db.sql.raw("DELETE FROM auth_flow_states WHERE user_id = \(bind: userID.rawValue)").run()
     }
 
     static func decode(_ row: any SQLRow) throws -> StoredOneTimeToken {

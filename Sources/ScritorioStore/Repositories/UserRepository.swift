@@ -102,6 +102,7 @@ public enum UserRepository {
                 """).run()
         }
         try await db.sql.raw("DELETE FROM auth_one_time_tokens WHERE user_id = \(bind: user.id.rawValue)").run()
+        try await OneTimeTokenRepository.deleteFlows(of: user.id, on: db)
         try await MFARepository.deleteAll(of: user.id, on: db)
         try await SessionRepository.deleteAll(of: user.id, except: nil, on: db)
     }

@@ -9,6 +9,8 @@ public struct Identity: Sendable, Equatable {
     public var email: String?
     public var userMetadata: [String: JSONValue]
     public var expiresAt: Date
+    /// The token's `aal` claim: a session raised to `aal2` after this token was issued does not raise the token.
+    public var aal: String? = nil
 }
 
 /// Why a bearer token was refused.
@@ -30,6 +32,7 @@ public final class AccessTokenVerifier: Sendable {
 
     private struct Payload: Decodable {
         var user_metadata: [String: JSONValue]?
+        var aal: String?
     }
 
     private struct KeyCache {
@@ -82,7 +85,7 @@ public final class AccessTokenVerifier: Sendable {
         let extra = try? JSONDecoder().decode(Payload.self, from: payloadData)
         let identity = Identity(
             userID: userID, sessionID: claims.session_id.flatMap(SessionID.init), email: claims.email,
-            userMetadata: extra?.user_metadata ?? [:], expiresAt: Date(timeIntervalSince1970: exp))
+            userMetadata: extra?.user_metadata ?? [:], expiresAt: Date(timeIntervalSince1970: exp), aal: extra?.aal)
         verified.withLock { cache in
             if cache.count >= cacheLimit {
                 cache = cache.filter { $0.value.expiresAt > now }
