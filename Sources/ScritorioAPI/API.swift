@@ -49,8 +49,10 @@ public enum API {
         public static let initialize = Endpoint<EmptyBody, MemberEnvelope>(.post, .product, "me/init")
         /// `GET /v1/me/usage`: the managed-AI allowance and use.
         public static let usage = Endpoint<NoBody, UsageResponse>(.get, .product, "me/usage")
+        /// `POST /v1/me/usage/words`: words the app counted on the device, once per idempotency key.
+        public static let reportWords = Endpoint<WordsReport, WordsReportResponse>(.post, .product, "me/usage/words")
 
-        static let routes = [me.route, initialize.route, usage.route]
+        static let routes = [me.route, initialize.route, usage.route, reportWords.route]
     }
 
     /// `/v1`: entitlements, the subscription and purchases.

@@ -167,3 +167,32 @@ public struct HealthResponse: Codable, Sendable, Equatable {
         self.store = store
     }
 }
+
+/// `POST /v1/me/usage/words`: words the app produced on the device (on-device dictation, a local model).
+public struct WordsReport: Codable, Sendable, Equatable {
+    /// How many words (1 to 100,000 per report).
+    public var count: Int64?
+    /// Unique per report (1 to 128 characters): a retried report with the same key counts once.
+    public var idempotency_key: String?
+
+    /// A report of `count` words under `idempotency_key`.
+    public init(count: Int64?, idempotency_key: String?) {
+        self.count = count
+        self.idempotency_key = idempotency_key
+    }
+}
+
+/// The answer to a words report: whether this call counted them (false: the key was seen before) and the member
+/// with its counters after it.
+public struct WordsReportResponse: Codable, Sendable, Equatable {
+    /// False when the key had been recorded before: nothing was added.
+    public var recorded: Bool
+    /// The member as it stands.
+    public var member: MemberDTO?
+
+    /// An answer.
+    public init(recorded: Bool, member: MemberDTO?) {
+        self.recorded = recorded
+        self.member = member
+    }
+}

@@ -157,6 +157,10 @@ struct ContractRoundTripTests {
             try sent(API.Members.initialize, EmptyBody())
             try answered(API.Members.initialize, MemberEnvelope(member: F.member))
         },
+        RoundTrip(API.Members.reportWords) {
+            try sent(API.Members.reportWords, WordsReport(count: 120, idempotency_key: "dictation-1"))
+            try answered(API.Members.reportWords, WordsReportResponse(recorded: true, member: F.member))
+        },
         RoundTrip(API.Members.usage) {
             try answered(API.Members.usage, F.usage(limited: true))
             try answered(API.Members.usage, F.usage(limited: false))

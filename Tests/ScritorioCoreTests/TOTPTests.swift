@@ -83,3 +83,40 @@ struct GoDurationTests {
         #expect(throws: GoDuration.ParseError(description: message)) { try GoDuration.parse(text) }
     }
 }
+
+@Suite("Transcript words")
+struct TranscriptWordsTests {
+    @Test("plain text: runs of letters or digits; punctuation inside a word keeps it one; spaceless scripts per character")
+    func text() {
+        #expect(TranscriptWords.count("Sandbox transcription of 3 seconds of audio.") == 7)
+        #expect(TranscriptWords.count("  don't stop — e-mail me at 3.5 p.m.!  ") == 7)
+        #expect(TranscriptWords.count("") == 0 && TranscriptWords.count(" … — ") == 0)
+        #expect(TranscriptWords.count("Ça va très bien") == 4)
+        #expect(TranscriptWords.count("今日は晴れ") == 5)
+        #expect(TranscriptWords.count("Hello 世界") == 3)
+    }
+
+    @Test("each response format counts the spoken words only")
+    func formats() {
+        let json = #"{"text":"One two three.","usage":{"type":"duration","seconds":2}}"#
+        #expect(TranscriptWords.count(body: Array(json.utf8), format: nil) == 3)
+        #expect(TranscriptWords.count(body: Array(json.utf8), format: "verbose_json") == 3)
+        #expect(TranscriptWords.count(body: Array("One two three.".utf8), format: "text") == 3)
+        let srt = "1\n00:00:00,000 --> 00:00:01,500\nOne two\n\n2\n00:00:01,500 --> 00:00:03,000\nthree four five\n"
+        #expect(TranscriptWords.count(body: Array(srt.utf8), format: "srt") == 5)
+        let vtt = "WEBVTT\n\nNOTE a note with words\n\ncue-1\n00:00.000 --> 00:01.500\nOne two\n\n00:01.500 --> 00:03.000\nthree\n"
+        #expect(TranscriptWords.count(body: Array(vtt.utf8), format: "vtt") == 3)
+        #expect(TranscriptWords.count(body: Array("not json".utf8), format: "json") == 0)
+        let events = """
+            data: {"type":"transcript.text.delta","delta":"One two"}
+
+            data: {"type":"transcript.text.delta","delta":" three"}
+
+            data: {"type":"transcript.text.done","text":"One two three","usage":{"input_tokens":5}}
+
+            """
+        #expect(TranscriptWords.count(events: Array(events.utf8)) == 3)
+        let cut = "data: {\"type\":\"transcript.text.delta\",\"delta\":\"One two\"}\n\n"
+        #expect(TranscriptWords.count(events: Array(cut.utf8)) == 2)
+    }
+}

@@ -23,4 +23,6 @@ public enum AIOutcome: String, Sendable, CaseIterable, Codable {
     case quotaExceeded = "quota_exceeded"
     /// Refused before the upstream: too many requests this minute, or the allowance was busy.
     case rateLimited = "rate_limited"
+    /// Not a request at all: words the app counted on the device (`POST /v1/me/usage/words`).
+    case reported
 }

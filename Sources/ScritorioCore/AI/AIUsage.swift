@@ -6,12 +6,30 @@ public struct AIUsage: Sendable, Equatable, Codable {
     public var outputTokens: Int64
     public var cachedTokens: Int64
     public var audioSeconds: Int64
+    /// Words of a transcript the gateway relayed (counted from the text, never estimated).
+    public var words: Int64
 
-    public init(inputTokens: Int64 = 0, outputTokens: Int64 = 0, cachedTokens: Int64 = 0, audioSeconds: Int64 = 0) {
+    public init(inputTokens: Int64 = 0, outputTokens: Int64 = 0, cachedTokens: Int64 = 0, audioSeconds: Int64 = 0, words: Int64 = 0) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cachedTokens = cachedTokens
         self.audioSeconds = audioSeconds
+        self.words = words
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case inputTokens, outputTokens, cachedTokens, audioSeconds, words
+    }
+
+    /// Settlements journaled by an earlier version have no `words`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            inputTokens: try container.decode(Int64.self, forKey: .inputTokens),
+            outputTokens: try container.decode(Int64.self, forKey: .outputTokens),
+            cachedTokens: try container.decode(Int64.self, forKey: .cachedTokens),
+            audioSeconds: try container.decode(Int64.self, forKey: .audioSeconds),
+            words: try container.decodeIfPresent(Int64.self, forKey: .words) ?? 0)
     }
 
     public var totalTokens: Int64 { inputTokens + outputTokens }

@@ -21,13 +21,16 @@ public struct SubscriptionChange: Sendable, Equatable {
     public var pausedWithAccess: Bool
     /// Lemon Squeezy's `order_id`: the order that started the subscription (its access is the subscription's).
     public var firstOrderID: String?
+    /// When a trialing subscription's trial ends (Paddle's items' `trial_dates.ends_at`, Lemon Squeezy's `trial_ends_at`).
+    public var trialEndsAt: Date?
 
     public init(
         provider: BillingProvider, mode: BillingMode, subscriptionID: String, customerID: String?, userID: UserID?,
         status: SubscriptionStatus, priceIDs: [String], currentPeriodStart: Date?, currentPeriodEnd: Date?,
         scheduledCancelAt: Date?, canceledAt: Date?, occurredAt: Date, pausedWithAccess: Bool = false,
-        firstOrderID: String? = nil
+        firstOrderID: String? = nil, trialEndsAt: Date? = nil
     ) {
+        self.trialEndsAt = trialEndsAt
         self.provider = provider
         self.mode = mode
         self.subscriptionID = subscriptionID

@@ -242,6 +242,7 @@ public enum LemonSqueezyEventDecoder {
             currentPeriodEnd: a.renews_at.flatMap(RFC3339.parse) ?? (status == .trialing ? a.trial_ends_at.flatMap(RFC3339.parse) : nil),
             // A cancelled subscription keeps access until `ends_at`; the access rule reads it as the end.
             scheduledCancelAt: nil, canceledAt: endsAt, occurredAt: at,
-            pausedWithAccess: status == .paused && a.pause?.mode == "free", firstOrderID: a.order_id?.text)
+            pausedWithAccess: status == .paused && a.pause?.mode == "free", firstOrderID: a.order_id?.text,
+            trialEndsAt: status == .trialing ? a.trial_ends_at.flatMap(RFC3339.parse) : nil)
     }
 }

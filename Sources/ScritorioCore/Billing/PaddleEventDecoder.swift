@@ -15,7 +15,7 @@ public enum PaddleEventDecoder {
     }
 
     struct Price: Decodable { var id: String? }
-    struct Item: Decodable { var price: Price? }
+    struct Item: Decodable { var price: Price?; var trial_dates: Period? }
     struct Period: Decodable { var starts_at: String?; var ends_at: String? }
     struct ScheduledChange: Decodable { var action: String?; var effective_at: String? }
     struct Totals: Decodable { var grand_total: String?; var total: String?; var currency_code: String? }
@@ -61,6 +61,13 @@ public enum PaddleEventDecoder {
         return try decode(envelope, mode: mode).event
     }
 
+    /// A trialing subscription's trial end: the latest of its items' `trial_dates.ends_at`, else the billing period's end.
+    static func trialEnd(_ data: SubscriptionData) -> Date? {
+        guard data.status == "trialing" else { return nil }
+        let ends = (data.items ?? []).compactMap { $0.trial_dates?.ends_at.flatMap(RFC3339.parse) }
+        return ends.max() ?? data.current_billing_period?.ends_at.flatMap(RFC3339.parse)
+    }
+
     /// Decodes `body` (a stored raw notification) received in `mode`.
     public static func decode(_ body: Data, mode: BillingMode) throws(Failure) -> (envelope: Envelope, occurredAt: Date, event: BillingEvent) {
         let decoder = JSONDecoder()
@@ -82,7 +89,7 @@ public enum PaddleEventDecoder {
                     currentPeriodStart: data.current_billing_period?.starts_at.flatMap(RFC3339.parse),
                     currentPeriodEnd: data.current_billing_period?.ends_at.flatMap(RFC3339.parse),
                     scheduledCancelAt: scheduledCancel, canceledAt: data.canceled_at.flatMap(RFC3339.parse),
-                    occurredAt: occurredAt)))
+                    occurredAt: occurredAt, trialEndsAt: trialEnd(data))))
             case "transaction":
                 let data = try decoder.decode(Notification<TransactionData>.self, from: body).data
                 let totals = data.details?.totals

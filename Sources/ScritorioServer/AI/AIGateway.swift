@@ -123,8 +123,11 @@ struct AIGateway: Sendable {
     /// Settles `reservation` to what `result` costs (`AISettlementRule`), writes the usage event and moves the
     /// member's counters. Runs in its own task so a client that went away (and cancelled the handler) cannot
     /// skip it.
-    func settle(_ reservation: AIReservation, model: String, operation: AIOperation, requestID: String, _ result: AIUpstreamResult) async {
-        let decision = AISettlementRule.decide(result, reserved: reservation.estimate)
+    func settle(
+        _ reservation: AIReservation, model: String, operation: AIOperation, requestID: String, _ result: AIUpstreamResult, words: Int64 = 0
+    ) async {
+        var decision = AISettlementRule.decide(result, reserved: reservation.estimate)
+        decision.charged.words = words
         let at = now()
         let event = AIUsageEvent(
             userID: reservation.userID, model: model, endpoint: operation.rawValue, usage: decision.charged,

@@ -159,7 +159,9 @@ struct AIGatewayController: Sendable {
             let call = OpenAIUpstreamRequest(
                 path: "/audio/transcriptions", contentType: "multipart/form-data; boundary=\(boundary)",
                 body: ByteBuffer(bytes: form.encoded(boundary: boundary)), requestID: requestID)
-            return try await forward(call, ticket: ticket, upstream: upstream, stripUsageChunk: false)
+            // The transcript's words are counted from what the client is given, in the format it asked for.
+            let format = form.text("response_format")
+            return try await forward(call, ticket: ticket, upstream: upstream, stripUsageChunk: false, wordsFormat: format ?? "json")
         }
     }
 
@@ -181,7 +183,9 @@ struct AIGatewayController: Sendable {
     /// Calls the upstream and answers: buffered for JSON, relayed event by event for `text/event-stream`. What
     /// became of the call settles the ticket once (`AISettlementRule` decides what it costs); this only tells
     /// which result it was and answers it in OpenAI's shape.
-    func forward(_ call: OpenAIUpstreamRequest, ticket: AITicket, upstream: OpenAIUpstream, stripUsageChunk: Bool) async throws -> Response {
+    func forward(
+        _ call: OpenAIUpstreamRequest, ticket: AITicket, upstream: OpenAIUpstream, stripUsageChunk: Bool, wordsFormat: String? = nil
+    ) async throws -> Response {
         let response: OpenAIUpstreamResponse
         do {
             response = try await upstream.send(call)
@@ -228,6 +232,7 @@ struct AIGatewayController: Sendable {
                 // Upstream errors pass through as they are.
                 await ticket.settle(.upstreamError(status: response.status))
             } else {
+                if let wordsFormat { ticket.count(words: TranscriptWords.count(body: body.readableBytesView, format: wordsFormat)) }
                 await ticket.settle(.answered(status: response.status, usage: AIUsage.parse(body.readableBytesView)))
             }
             return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: body))
@@ -237,12 +242,21 @@ struct AIGatewayController: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var scanner = SSEUsageScanner(stripUsageChunk: stripUsageChunk)
             var clientLeft = false
+            // A streamed transcript's events, kept (up to 8 MiB) to count its words at the end.
+            var transcript: [UInt8] = []
+            func countWords() {
+                if wordsFormat != nil { ticket.count(words: TranscriptWords.count(events: transcript)) }
+            }
             do {
                 relay: for try await chunk in upstreamBody {
                     let out = scanner.consume(chunk.readableBytesView)
+                    if wordsFormat != nil, transcript.count < 8 << 20 { transcript.append(contentsOf: out) }
                     guard !out.isEmpty else { continue }
                     // Settled before the client sees the end, so its next look at /v1/me/usage already shows it.
-                    if scanner.finished { await ticket.settle(.answered(status: 200, usage: scanner.usage)) }
+                    if scanner.finished {
+                        countWords()
+                        await ticket.settle(.answered(status: 200, usage: scanner.usage))
+                    }
                     do {
                         try await writer.write(ByteBuffer(bytes: out))
                     } catch {
@@ -253,10 +267,13 @@ struct AIGatewayController: Sendable {
                 }
                 if !clientLeft {
                     let rest = scanner.flush()
+                    if wordsFormat != nil, transcript.count < 8 << 20 { transcript.append(contentsOf: rest) }
                     if !rest.isEmpty { try? await writer.write(ByteBuffer(bytes: rest)) }
                 }
+                countWords()
                 await ticket.settle(clientLeft ? .clientLeft(usage: scanner.usage) : .answered(status: 200, usage: scanner.usage))
             } catch {
+                countWords()
                 await ticket.settle(.streamCut(usage: scanner.usage))
                 let failure = OpenAIError(
                     status: .badGateway, message: "The upstream stream ended unexpectedly.", type: "server_error", code: "upstream_stream_failed")

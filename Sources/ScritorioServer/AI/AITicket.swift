@@ -13,6 +13,11 @@ final class AITicket: Sendable {
     let operation: AIOperation
     let requestID: String
     private let settled = Mutex(false)
+    /// Words of the transcript relayed so far (transcriptions only): charged as counted, never as estimated.
+    private let words = Mutex<Int64>(0)
+
+    /// Records the words of the transcript the client was given.
+    func count(words count: Int64) { words.withLock { $0 = count } }
 
     init(gateway: AIGateway, reservation: AIReservation, model: String, operation: AIOperation, requestID: String) {
         self.gateway = gateway
@@ -25,7 +30,7 @@ final class AITicket: Sendable {
     /// Settles the reservation to what `result` costs (`AISettlementRule`); later calls do nothing.
     func settle(_ result: AIUpstreamResult) async {
         guard settled.withLock({ let first = !$0; $0 = true; return first }) else { return }
-        await gateway.settle(reservation, model: model, operation: operation, requestID: requestID, result)
+        await gateway.settle(reservation, model: model, operation: operation, requestID: requestID, result, words: words.withLock { $0 })
     }
 
     deinit {

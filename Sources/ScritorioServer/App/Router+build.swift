@@ -73,7 +73,11 @@ func buildRouter(
         logger: logger)
     surfaces.webhooks.addRoutes(lemonSqueezyWebhooks.routes(at: API.Webhooks.lemonSqueezy))
 
-    let members = MembersController(database: dependencies.database, now: dependencies.now)
+    var members = MembersController(database: dependencies.database, now: dependencies.now)
+    members.applier = applier
+    members.trialDays = config.trialDays
+    members.trialEntitlements = config.trialEntitlements
+    members.wordsLimiter = limiter
     surfaces.functions.members.addRoutes(members.functions)
     surfaces.product.signedIn.addRoutes(members.product)
 

@@ -189,10 +189,16 @@ struct BillingApplier: Sendable {
         // What each subscription decides, by its id and by the order that started it: a key sold with a
         // subscription grants no longer than the subscription does.
         var decisions: [String: AccessDecision] = [:]
+        // Trials the subscriptions are in (their ends), and whether any paid subscription grants access.
+        var providerTrialEnds: [Date?] = []
+        var paid = false
         for stored in try await BillingRepository.subscriptions(of: user, on: db) {
             let change = stored.change
             let decision = AccessRule.decide(change.snapshot, now: now, grace: grace)
             decisions[change.subscriptionID] = decision
+            if decision.granted {
+                if change.status == .trialing { providerTrialEnds.append(change.trialEndsAt ?? decision.until) } else { paid = true }
+            }
             if let order = change.firstOrderID { decisions["order:" + order] = decision }
             let codes = stored.planCode.flatMap { catalog.plan(code: $0)?.entitlements }
                 ?? catalog.entitlements(provider: change.provider, mode: change.mode, priceIDs: change.priceIDs)
@@ -235,7 +241,19 @@ struct BillingApplier: Sendable {
                 try await BillingRepository.saveGrant(grants[index], userID: user, now: now, on: db)
             }
         }
+        // A cardless trial ends at once when the user pays.
+        if paid {
+            for index in grants.indices where grants[index].source == .trial && grants[index].isActive(at: now) {
+                grants[index].revokedAt = now
+                try await BillingRepository.saveGrant(grants[index], userID: user, now: now, on: db)
+            }
+        }
         let plan = EntitlementSet.plan(for: grants, at: now)
         try await BillingRepository.setMemberPlan(userID: user, plan: plan, now: now, on: db)
+        let cardless = grants.filter { $0.source == .trial && $0.isActive(at: now) }.map(\.endsAt)
+        let trialEnds = providerTrialEnds + cardless
+        let onTrial = !paid && !trialEnds.isEmpty
+        try await BillingRepository.setMemberTrial(
+            userID: user, onTrial: onTrial, endsAt: onTrial ? trialEnds.compactMap { $0 }.max() : nil, now: now, on: db)
     }
 }

@@ -120,6 +120,12 @@ extension AppConfig {
         config.lemonSqueezy = try LemonSqueezyConfig.load(env)
         config.catalogPath = value("SCRITORIO_CATALOG")
         if let days = try number("SCRITORIO_BILLING_GRACE_DAYS") { config.billingGrace = days * 86_400 }
+        if let days = try number("SCRITORIO_TRIAL_DAYS") {
+            guard days <= 366 else { throw ConfigError(description: "SCRITORIO_TRIAL_DAYS must be 0-366") }
+            config.trialDays = days
+        }
+        let trialCodes = env.list("SCRITORIO_TRIAL_ENTITLEMENTS")
+        if !trialCodes.isEmpty { config.trialEntitlements = trialCodes }
         if value("SCRITORIO_WEBHOOK_PROCESSOR") == "0" { config.runWebhookProcessor = false }
         if let workers = try number("SCRITORIO_WEBHOOK_WORKERS") {
             guard workers >= 1, workers <= 64, workers == workers.rounded() else {

@@ -99,6 +99,10 @@ public struct AppConfig: Sendable {
     public var catalogPath: String?
     /// How long a past-due subscription keeps access.
     public var billingGrace: TimeInterval = 7 * 86_400
+    /// `SCRITORIO_TRIAL_DAYS`: a cardless trial of this many days at a member's first initialisation (0 = none).
+    public var trialDays: Double = 0
+    /// `SCRITORIO_TRIAL_ENTITLEMENTS`: what the trial grants.
+    public var trialEntitlements = [EntitlementSet.proCode]
     /// Whether this process runs the webhook processor (several replicas may).
     public var runWebhookProcessor = true
     /// Webhook events this process applies at once (`SCRITORIO_WEBHOOK_WORKERS`); `nil` = by store: 8 on

@@ -51,6 +51,7 @@ public enum Migrations {
         Migration009RateLimits.migration,
         Migration010WebhookQueueIndex.migration,
         Migration011AuthParity.migration,
+        Migration012WordsTrials.migration,
     ]
 
     /// The newest schema version this binary knows.

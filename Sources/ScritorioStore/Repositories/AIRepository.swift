@@ -186,8 +186,9 @@ public enum AIRepository {
             userID: reservation.userID, day: reservation.periods.dayStart, month: reservation.periods.monthStart,
             reserved: reservation.estimate, actual: actual, now: now, on: db)
         try await insert(event, now: now, on: db)
-        if actual.totalTokens > 0 {
-            try await MemberRepository.addTokens(userID: reservation.userID, tokens: actual.totalTokens, periods: reservation.periods, now: now, on: db)
+        if actual.totalTokens > 0 || actual.words > 0 {
+            try await MemberRepository.addUsage(
+                userID: reservation.userID, tokens: actual.totalTokens, words: actual.words, periods: reservation.periods, now: now, on: db)
         }
     }
 
@@ -231,7 +232,7 @@ public enum AIRepository {
         struct Key: Hashable { var user: UserID; var day: Date; var month: Date }
         var sums: [Key: (reserved: Int64, used: Int64, audioReserved: Int64, audioUsed: Int64, now: Date)] = [:]
         struct MemberKey: Hashable { var user: UserID; var periods: UsagePeriods }
-        var members: [MemberKey: (tokens: Int64, now: Date)] = [:]
+        var members: [MemberKey: (tokens: Int64, words: Int64, now: Date)] = [:]
         for item in batch {
             let key = Key(user: item.reservation.userID, day: item.reservation.periods.dayStart, month: item.reservation.periods.monthStart)
             var sum = sums[key] ?? (0, 0, 0, 0, item.now)
@@ -241,10 +242,11 @@ public enum AIRepository {
             sum.audioUsed += item.actual.audioSeconds
             sum.now = max(sum.now, item.now)
             sums[key] = sum
-            if item.actual.totalTokens > 0 {
+            if item.actual.totalTokens > 0 || item.actual.words > 0 {
                 let memberKey = MemberKey(user: item.reservation.userID, periods: item.reservation.periods)
-                var member = members[memberKey] ?? (0, item.now)
+                var member = members[memberKey] ?? (0, 0, item.now)
                 member.tokens += item.actual.totalTokens
+                member.words += item.actual.words
                 member.now = max(member.now, item.now)
                 members[memberKey] = member
             }
@@ -259,7 +261,7 @@ public enum AIRepository {
             let rows = batch[start..<min(batch.count, start + 400)]
             var query = SQLQueryString("""
                 INSERT INTO ai_usage_events (user_id, model, endpoint, input_tokens, output_tokens, total_tokens, cached_tokens,
-                  audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at) VALUES
+                  audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at, words) VALUES
                 """)
             for (index, item) in rows.enumerated() {
                 let event = item.event
@@ -285,13 +287,16 @@ public enum AIRepository {
                 query.appendInterpolation(bind: event.outcome.rawValue)
                 query.appendInterpolation(unsafeRaw: ", ")
                 query.appendInterpolation(bind: item.now)
+                query.appendInterpolation(unsafeRaw: ", ")
+                query.appendInterpolation(bind: event.usage.words)
                 query.appendInterpolation(unsafeRaw: ")")
             }
             try await db.sql.raw(query).run()
             start += 400
         }
         for (key, member) in members {
-            try await MemberRepository.addTokens(userID: key.user, tokens: member.tokens, periods: key.periods, now: member.now, on: db)
+            try await MemberRepository.addUsage(
+                userID: key.user, tokens: member.tokens, words: member.words, periods: key.periods, now: member.now, on: db)
         }
     }
 
@@ -304,11 +309,11 @@ public enum AIRepository {
     public static func insert(_ event: AIUsageEvent, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw("""
             INSERT INTO ai_usage_events (user_id, model, endpoint, input_tokens, output_tokens, total_tokens, cached_tokens,
-              audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at)
+              audio_seconds, cost_micros, request_id, latency_ms, status, outcome, created_at, words)
             VALUES (\(bind: event.userID.rawValue), \(bind: event.model), \(bind: event.endpoint), \(bind: event.usage.inputTokens),
               \(bind: event.usage.outputTokens), \(bind: event.usage.totalTokens), \(bind: event.usage.cachedTokens),
               \(bind: event.usage.audioSeconds), \(bind: event.costMicros), \(bind: event.requestID), \(bind: event.latencyMs),
-              \(bind: event.status), \(bind: event.outcome.rawValue), \(bind: now))
+              \(bind: event.status), \(bind: event.outcome.rawValue), \(bind: now), \(bind: event.usage.words))
             """).run()
     }
 

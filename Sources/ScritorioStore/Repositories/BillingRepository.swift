@@ -46,7 +46,8 @@ public enum BillingRepository {
 
     static let subscriptionColumns = """
         provider, mode, provider_subscription_id, provider_customer_id, user_id, status, plan_code, price_id,
-        current_period_start, current_period_end, canceled_at, trial_ends_at, provider_updated_at, pause_mode, provider_order_id
+        current_period_start, current_period_end, canceled_at, trial_ends_at, provider_updated_at, pause_mode, provider_order_id,
+        scheduled_cancel_at
         """
 
     public static func subscription(provider: BillingProvider, id: String, on db: SQLConnection) async throws -> StoredSubscription? {
@@ -63,18 +64,19 @@ public enum BillingRepository {
     }
 
     /// Writes the subscription's state as of `change.occurredAt` (the caller has checked it is not older than
-    /// what is stored). `trial_ends_at` holds the scheduled cancel moment, `canceled_at` the provider's.
+    /// what is stored). `scheduled_cancel_at` holds the scheduled cancel moment, `canceled_at` the provider's,
+    /// `trial_ends_at` a trial's end.
     public static func save(_ change: SubscriptionChange, userID: UserID?, planCode: String?, now: Date, on db: SQLConnection) async throws {
         try await db.sql.raw("""
             INSERT INTO subscriptions (id, user_id, provider, mode, provider_subscription_id, provider_customer_id, status,
-            plan_code, price_id, current_period_start, current_period_end, cancel_at_period_end, canceled_at, trial_ends_at,
-            provider_updated_at, created_at, updated_at, pause_mode, provider_order_id)
+            plan_code, price_id, current_period_start, current_period_end, cancel_at_period_end, canceled_at, scheduled_cancel_at,
+            provider_updated_at, created_at, updated_at, pause_mode, provider_order_id, trial_ends_at)
             VALUES (\(bind: UUID()), \(bind: userID?.rawValue), \(bind: change.provider.rawValue), \(bind: change.mode.rawValue),
             \(bind: change.subscriptionID), \(bind: change.customerID), \(bind: change.status.rawValue), \(bind: planCode),
             \(bind: change.priceIDs.first), \(bind: change.currentPeriodStart), \(bind: change.currentPeriodEnd),
             \(bind: change.scheduledCancelAt != nil), \(bind: change.canceledAt), \(bind: change.scheduledCancelAt),
             \(bind: change.occurredAt), \(bind: now), \(bind: now), \(bind: change.pausedWithAccess ? "free" : nil as String?),
-            \(bind: change.firstOrderID))
+            \(bind: change.firstOrderID), \(bind: change.trialEndsAt))
             ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
             user_id = COALESCE(excluded.user_id, subscriptions.user_id),
             provider_customer_id = COALESCE(excluded.provider_customer_id, subscriptions.provider_customer_id),
@@ -82,7 +84,8 @@ public enum BillingRepository {
             price_id = COALESCE(excluded.price_id, subscriptions.price_id),
             current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
             cancel_at_period_end = excluded.cancel_at_period_end, canceled_at = excluded.canceled_at,
-            trial_ends_at = excluded.trial_ends_at, provider_updated_at = excluded.provider_updated_at,
+            scheduled_cancel_at = excluded.scheduled_cancel_at, trial_ends_at = excluded.trial_ends_at,
+            provider_updated_at = excluded.provider_updated_at,
             pause_mode = excluded.pause_mode, provider_order_id = COALESCE(excluded.provider_order_id, subscriptions.provider_order_id),
             updated_at = excluded.updated_at
             """).run()
@@ -100,11 +103,12 @@ public enum BillingRepository {
             priceIDs: (try row.decode(column: "price_id", as: String?.self)).map { [$0] } ?? [],
             currentPeriodStart: try row.decode(column: "current_period_start", as: Date?.self),
             currentPeriodEnd: try row.decode(column: "current_period_end", as: Date?.self),
-            scheduledCancelAt: try row.decode(column: "trial_ends_at", as: Date?.self),
+            scheduledCancelAt: try row.decode(column: "scheduled_cancel_at", as: Date?.self),
             canceledAt: try row.decode(column: "canceled_at", as: Date?.self),
             occurredAt: try row.decode(column: "provider_updated_at", as: Date?.self) ?? .distantPast,
             pausedWithAccess: try row.decode(column: "pause_mode", as: String?.self) == "free",
-            firstOrderID: try row.decode(column: "provider_order_id", as: String?.self))
+            firstOrderID: try row.decode(column: "provider_order_id", as: String?.self),
+            trialEndsAt: try row.decode(column: "trial_ends_at", as: Date?.self))
         return StoredSubscription(change: change, userID: change.userID, planCode: try row.decode(column: "plan_code", as: String?.self))
     }
 
@@ -205,5 +209,31 @@ public enum BillingRepository {
             UPDATE members SET plan = \(bind: plan.rawValue), updated_at = \(bind: now)
             WHERE id = \(bind: userID.rawValue) AND plan <> \(bind: plan.rawValue)
             """).run()
+    }
+
+    /// The member's trial flags (`is_on_trial`, `trial_ends_at`), written only when they change.
+    public static func setMemberTrial(userID: UserID, onTrial: Bool, endsAt: Date?, now: Date, on db: SQLConnection) async throws {
+        guard let row = try await db.sql.raw(
+            "SELECT is_on_trial, trial_ends_at FROM members WHERE id = \(bind: userID.rawValue)"
+        ).first() else { return }
+        let stored = (try row.decode(column: "is_on_trial", as: Bool.self), try row.decode(column: "trial_ends_at", as: Date?.self))
+        if stored.0 == onTrial, stored.1.map({ Int64($0.timeIntervalSince1970) }) == endsAt.map({ Int64($0.timeIntervalSince1970) }) { return }
+        try await db.sql.raw("""
+            UPDATE members SET is_on_trial = \(bind: onTrial), trial_ends_at = \(bind: endsAt), updated_at = \(bind: now)
+            WHERE id = \(bind: userID.rawValue)
+            """).run()
+    }
+
+    /// Records a cardless trial for the account and (when known) its verified address; false when either had one.
+    public static func claimTrial(userID: UserID, emailHash: String?, now: Date, on db: SQLConnection) async throws -> Bool {
+        let conflict = try await db.sql.raw("""
+            SELECT 1 AS taken FROM trial_claims WHERE user_id = \(bind: userID.rawValue)
+            OR (email_hash IS NOT NULL AND email_hash = \(bind: emailHash))
+            """).first()
+        if conflict != nil { return false }
+        try await db.sql.raw(
+            "INSERT INTO trial_claims (user_id, email_hash, created_at) VALUES (\(bind: userID.rawValue), \(bind: emailHash), \(bind: now))"
+        ).run()
+        return true
     }
 }

@@ -38,6 +38,14 @@ public enum MemberRepository {
             + "(SELECT created_at FROM auth_users WHERE id = \(user)), \(member))"
     }
 
+    /// The user's usage anchor (``anchorExpression``), or nil when nothing about the user is stored yet.
+    public static func anchor(userID: UserID, on db: SQLConnection) async throws -> Date? {
+        return try await db.sql.raw("""
+            SELECT \(unsafeRaw: anchorExpression(user: "k.uid", member: "(SELECT created_at FROM members WHERE id = k.uid)")) AS anchor
+            FROM (SELECT \(unsafeRaw: db.kind == .postgres ? "CAST(" : "")\(bind: userID.rawValue)\(unsafeRaw: db.kind == .postgres ? " AS UUID)" : "") AS uid) k
+            """).first()?.decode(column: "anchor", as: Date?.self)
+    }
+
     /// The member as of `now` (``Member/current(in:)``: counters of ended periods read as zero).
     public static func find(userID: UserID, now: Date, on db: SQLConnection) async throws -> Member? {
         try await db.sql.raw("""
@@ -79,21 +87,29 @@ public enum MemberRepository {
     /// tokens; one already on a later period (a settlement that arrives after the turn of the day) is left alone, as
     /// the quota's counters are; the total always moves.
     static func addTokens(userID: UserID, tokens: Int64, periods: UsagePeriods, now: Date, on db: SQLConnection) async throws {
+        try await addUsage(userID: userID, tokens: tokens, words: 0, periods: periods, now: now, on: db)
+    }
+
+    /// ``addTokens`` with words too: both counters follow the same periods.
+    public static func addUsage(
+        userID: UserID, tokens: Int64, words: Int64, periods: UsagePeriods, now: Date, on db: SQLConnection
+    ) async throws {
         func update() async throws -> Bool {
             try await !db.sql.raw("""
             UPDATE members SET
               tokens_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN tokens_today + \(bind: tokens)
                 WHEN today_reset_at >= \(bind: periods.dayEnd) THEN tokens_today ELSE \(bind: tokens) END,
-              words_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) OR today_reset_at >= \(bind: periods.dayEnd)
-                THEN words_today ELSE 0 END,
+              words_today = CASE WHEN today_reset_at = \(bind: periods.dayStart) THEN words_today + \(bind: words)
+                WHEN today_reset_at >= \(bind: periods.dayEnd) THEN words_today ELSE \(bind: words) END,
               today_reset_at = CASE WHEN today_reset_at >= \(bind: periods.dayEnd) THEN today_reset_at ELSE \(bind: periods.dayStart) END,
               tokens_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN tokens_this_month + \(bind: tokens)
                 WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN tokens_this_month ELSE \(bind: tokens) END,
-              words_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) OR this_month_reset_at >= \(bind: periods.monthEnd)
-                THEN words_this_month ELSE 0 END,
+              words_this_month = CASE WHEN this_month_reset_at = \(bind: periods.monthStart) THEN words_this_month + \(bind: words)
+                WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN words_this_month ELSE \(bind: words) END,
               this_month_reset_at = CASE WHEN this_month_reset_at >= \(bind: periods.monthEnd) THEN this_month_reset_at
                 ELSE \(bind: periods.monthStart) END,
               tokens_total = tokens_total + \(bind: tokens),
+              words_total = words_total + \(bind: words),
               updated_at = \(bind: now)
             WHERE id = \(bind: userID.rawValue)
             RETURNING id

@@ -42,6 +42,7 @@ struct PaddleReconciler: Sendable {
                     let after = try await BillingRepository.subscription(provider: .paddle, id: id, on: db)
                     return before?.change.status != after?.change.status
                         || before?.change.scheduledCancelAt != after?.change.scheduledCancelAt
+                        || before?.change.trialEndsAt != after?.change.trialEndsAt
                         || before?.change.currentPeriodEnd != after?.change.currentPeriodEnd
                 }
                 if changed { report.changed += 1 }
