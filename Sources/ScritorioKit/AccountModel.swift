@@ -45,6 +45,18 @@ public final class AccountModel {
     public var effectivePlan: EffectivePlan { EffectivePlan.of(member: member, isEnterprise: isEnterprise) }
     /// Whether the member pays.
     public var isPaying: Bool { member?.isPaying ?? false }
+    /// Whether the member is in a trial (a cardless one or a provider's) that has not ended.
+    public var isOnTrial: Bool { trialEndsAt.map { $0 > Date() } ?? (member?.isOnTrial ?? false) }
+    /// When the trial ends, while the member is in one.
+    public var trialEndsAt: Date? {
+        guard let member, member.isOnTrial, let text = member.trialEndsAt else { return nil }
+        return RFC3339.parse(text)
+    }
+    /// Whole days left in the trial (0 on its last day), or nil when not in one.
+    public var trialDaysLeft: Int? {
+        guard let end = trialEndsAt, end > Date() else { return nil }
+        return Int(end.timeIntervalSinceNow / 86_400)
+    }
     /// What the route guard decides on.
     public var guardState: GuardState { GuardState(isLoggedIn: user != nil, isOnboarded: isOnboarded) }
 

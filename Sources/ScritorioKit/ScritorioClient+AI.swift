@@ -71,6 +71,13 @@ extension ScritorioClient {
         try await send(API.Members.usage)
     }
 
+    /// Reports words the app produced on the device (on-device dictation, a local model) into the member's word
+    /// counters. Pass the same `idempotencyKey` when retrying a report: it counts once. Returns the member after it.
+    @discardableResult
+    public func reportWords(_ count: Int, idempotencyKey: String = UUID().uuidString) async throws -> MemberDTO? {
+        try await send(API.Members.reportWords, body: WordsReport(count: Int64(count), idempotency_key: idempotencyKey)).member
+    }
+
     /// The text of one `chat.completion.chunk`; an `{"error":…}` event in the stream becomes a typed error.
     static func text(ofChunk event: String) throws -> String? {
         let data = Data(event.utf8)

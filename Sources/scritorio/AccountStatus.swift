@@ -15,6 +15,10 @@ struct AccountStatus: AsyncParsableCommand {
             print("user: \(me.user.email ?? "-") (\(me.user.id))")
             if let name = me.profile?.displayName { print("name: \(name)") }
             print("plan: \(EffectivePlan.of(member: me.member))")
+            if let member = me.member {
+                if member.isOnTrial { print("trial: until \(member.trialEndsAt ?? "-")") }
+                print("words: \(member.wordsToday) today, \(member.wordsThisMonth) this month, \(member.wordsTotal) in all")
+            }
             let entitlements = try await client.entitlements()
             let codes = entitlements.entitlements.map { entitlement in
                 entitlement.code + (entitlement.expiresAt.map { " (until \($0))" } ?? "")

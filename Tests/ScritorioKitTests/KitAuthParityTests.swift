@@ -126,6 +126,12 @@ struct KitAuthParityTests {
             await form.submit(using: client)
             let signedIn = await client.currentUser?.email
             #expect(form.status == .success && signedIn == form.email)
+
+            // Words the app counted on the device: once per key.
+            let first = try await client.reportWords(40, idempotencyKey: "dictation-1")
+            let again = try await client.reportWords(40, idempotencyKey: "dictation-1")
+            let more = try await client.reportWords(2)
+            #expect(first?.wordsToday == 40 && again?.wordsToday == 40 && more?.wordsTotal == 42)
         }
     }
 }

@@ -132,3 +132,22 @@ struct BadInputTests {
         }
     }
 }
+
+@Suite("NUL in text")
+struct NULInTextTests {
+    @Test("a string with NUL is a 400 on every JSON route, not a store failure", arguments: TestStores.kinds)
+    func nul(kind: StoreKind) async throws {
+        try await Harness.run(kind) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            let token = session.string("access_token")
+            let licence = try await app.request(
+                .post, "/v1/licenses/validate", rawBody: #"{"fingerprint":"","instance_id":"a\u0000b","license_key":"KEY-1"}"#, bearer: token)
+            #expect([400, 422].contains(licence.status.code), "\(licence.raw)")
+            let profile = try await app.request(.put, "/auth/v1/user", rawBody: #"{"data":{"display_name":"x\u0000y"}}"#, bearer: token)
+            #expect(profile.status == .badRequest)
+            // An escaped backslash before u0000 is ordinary text.
+            let literal = try await app.request(.put, "/auth/v1/user", rawBody: #"{"data":{"display_name":"x\\u0000y"}}"#, bearer: token)
+            #expect(literal.status == .ok)
+        }
+    }
+}

@@ -14,8 +14,12 @@ enum JSONBody {
             throw APIError(.contentTooLarge, .requestTooLarge, "Request body too large")
         }
         let data = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer: buffer)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+        guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw APIError(.badRequest, .badJSON, "Could not parse request body as JSON")
+        }
+        // PostgreSQL text cannot hold NUL: a string carrying one is refused here rather than failing in the store.
+        if data.range(of: Data(#"\u0000"#.utf8)) != nil, containsNUL(object) {
+            throw APIError.validation("Text values may not contain the NUL character (\\u0000)")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)
@@ -26,6 +30,15 @@ enum JSONBody {
 }
 
 extension JSONBody {
+    static func containsNUL(_ value: Any) -> Bool {
+        switch value {
+        case let text as String: text.unicodeScalars.contains("\0")
+        case let array as [Any]: array.contains(where: containsNUL)
+        case let object as [String: Any]: object.contains { $0.key.unicodeScalars.contains("\0") || containsNUL($0.value) }
+        default: false
+        }
+    }
+
     /// A body that carries nothing the server reads: none, or a JSON object (whatever it holds). Anything else is
     /// the 400 a body that does not match the contract gets.
     static func requireObjectOrNothing(from request: Request, context: some RequestContext) async throws {

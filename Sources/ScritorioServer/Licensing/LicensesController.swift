@@ -118,6 +118,10 @@ struct LicensesController: Sendable {
         body.instanceName = clean(body.instanceName)
         body.instanceID = clean(body.instanceID)
         body.fingerprint = clean(body.fingerprint)
+        // PostgreSQL text cannot hold NUL (JSON `\u0000`, form `%00`): refused here, never a store failure.
+        if [body.licenseKey, body.instanceName, body.instanceID, body.fingerprint].contains(where: { $0?.unicodeScalars.contains("\0") == true }) {
+            return .failure("Text values may not contain the NUL character.")
+        }
         return .success(body)
     }
 
