@@ -17,7 +17,8 @@ enum JSONBody {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw APIError(.badRequest, .badJSON, "Could not parse request body as JSON")
         }
-        // PostgreSQL text cannot hold NUL: a string carrying one is refused here rather than failing in the store.
+        // PostgreSQL text cannot hold NUL: a string carrying one is refused here rather than failing in the store
+        // (a password may hold one: only its hash is stored).
         if data.range(of: Data(#"\u0000"#.utf8)) != nil, containsNUL(object) {
             throw APIError.validation("Text values may not contain the NUL character (\\u0000)")
         }
@@ -34,7 +35,10 @@ extension JSONBody {
         switch value {
         case let text as String: text.unicodeScalars.contains("\0")
         case let array as [Any]: array.contains(where: containsNUL)
-        case let object as [String: Any]: object.contains { $0.key.unicodeScalars.contains("\0") || containsNUL($0.value) }
+        case let object as [String: Any]:
+            object.contains { entry in
+                entry.key.unicodeScalars.contains("\0") || (!["password", "current_password"].contains(entry.key) && containsNUL(entry.value))
+            }
         default: false
         }
     }
