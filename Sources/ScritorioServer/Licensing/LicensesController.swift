@@ -118,10 +118,13 @@ struct LicensesController: Sendable {
         body.instanceName = clean(body.instanceName)
         body.instanceID = clean(body.instanceID)
         body.fingerprint = clean(body.fingerprint)
-        // PostgreSQL text cannot hold NUL (JSON `\u0000`, form `%00`): refused here, never a store failure.
-        if [body.licenseKey, body.instanceName, body.instanceID, body.fingerprint].contains(where: { $0?.unicodeScalars.contains("\0") == true }) {
-            return .failure("Text values may not contain the NUL character.")
-        }
+        // PostgreSQL text cannot hold NUL (JSON `\u0000`, form `%00`): it reads as U+FFFD, so such a key or instance
+        // matches nothing (404) and a name is stored legibly, never a store failure.
+        func legible(_ value: String?) -> String? { value.map { $0.replacingOccurrences(of: "\0", with: "\u{FFFD}") } }
+        body.licenseKey = legible(body.licenseKey)
+        body.instanceName = legible(body.instanceName)
+        body.instanceID = legible(body.instanceID)
+        body.fingerprint = legible(body.fingerprint)
         return .success(body)
     }
 

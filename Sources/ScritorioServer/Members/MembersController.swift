@@ -42,9 +42,11 @@ struct MembersController: Sendable {
         guard let count = body.count, (1...100_000).contains(count) else {
             throw APIError.validation("count must be a whole number of words from 1 to 100000")
         }
-        guard let key = body.idempotency_key, (1...128).contains(key.count), !key.contains(where: \.isNewline) else {
+        guard let rawKey = body.idempotency_key, (1...128).contains(rawKey.count) else {
             throw APIError.validation("idempotency_key must be 1 to 128 characters")
         }
+        // The key is kept as text: a NUL (which PostgreSQL cannot store) reads as U+FFFD.
+        let key = rawKey.replacingOccurrences(of: "\0", with: "\u{FFFD}")
         let user = context.identity.userID
         let now = self.now()
         if let wordsLimiter { try await wordsLimiter.check(Self.wordsRule, key: "words:\(user)", now: now) }
