@@ -199,3 +199,22 @@ struct MFAGuessingTests {
         }
     }
 }
+
+@Suite("TOTP MFA: bounded names")
+struct MFABoundsTests {
+    @Test("an over-long name or issuer is a 400 and stores nothing", arguments: TestStores.kinds)
+    func bounds(kind: StoreKind) async throws {
+        try await Harness.run(kind) { app in
+            let session = try await app.confirmedSession(Harness.email())
+            for body in [["factor_type": "totp", "issuer": String(repeating: "i", count: 3000)],
+                         ["factor_type": "totp", "friendly_name": String(repeating: "n", count: 257)]] {
+                let reply = try await app.request(.post, "/auth/v1/factors", json: body, bearer: session.string("access_token"))
+                #expect((reply.status, reply.code) == (.badRequest, "validation_failed"), "\(reply.raw)")
+            }
+            #expect(try await app.count("auth_mfa_factors") == 0)
+            let long = try await app.request(
+                .post, "/auth/v1/factors", json: ["factor_type": "totp", "issuer": String(repeating: "i", count: 256)], bearer: session.string("access_token"))
+            #expect(long.status == .ok && ((long.json["totp"] as? [String: Any])?["qr_code"] as? String)?.hasPrefix("<svg") == true)
+        }
+    }
+}

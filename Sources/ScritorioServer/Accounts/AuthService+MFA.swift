@@ -44,6 +44,10 @@ extension AuthService {
         }
         let name = body.friendly_name ?? ""
         let issuer = body.issuer.flatMap { $0.isEmpty ? nil : $0 } ?? defaultIssuer
+        // Both go into the QR code (and the name into storage): bounded so the code always fits and renders.
+        guard name.count <= 256, issuer.count <= 256 else {
+            throw APIError.validation("friendly_name and issuer must be at most 256 characters")
+        }
         let now = self.now()
         let totp = TOTP.random()
         let id = UUID()
